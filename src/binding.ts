@@ -1,0 +1,82 @@
+/**
+ * Loads the native addon (a prebuild from prebuilds/ or the local build in build/) and
+ * types the functions it exports. Ring functions take the ring's handle first.
+ */
+import path from 'node:path';
+
+/** Opaque handle to a native ring; keeps the ring alive while referenced. */
+export interface RingHandle {
+  readonly __ringHandle: never;
+}
+
+/** Result of `ringOpen`: the handle and the configuration the registry holds for the name. */
+export interface RingOpenResult {
+  handle: RingHandle;
+  /** True when this call created the ring; false when it already existed. */
+  created: boolean;
+  capacity: number;
+  timeToLiveSeconds: number;
+  /** 0 = BINARY, 1 = OBJECT. */
+  format: number;
+  /** Node.js threadId of the thread that created an OBJECT ring; -1 for BINARY. */
+  ownerThreadId: number;
+}
+
+/** Status codes written by `ringReadOne` into its status array. */
+export const ReadStatus = { OK: 0, STALE: 1, NOT_YET: 2 } as const;
+
+/** Reasons passed to a subscription callback. */
+export const WakeReason = { PUBLISHED: 0, DESTROYED: 1 } as const;
+
+export interface NativeBinding {
+  /** Encodes a value into a new Buffer; `rootPath` names it in errors. */
+  encode(value: unknown, rootPath: string): Buffer;
+  /** Decodes the value stored in buffer[offset, offset + length). */
+  decode(buffer: Uint8Array, offset: number, length: number): unknown;
+
+  /**
+   * Returns the process-wide ring named `name`, creating it with the given configuration
+   * when the name is free. An OBJECT ring holds no items natively, only its registration.
+   */
+  ringOpen(
+    name: string,
+    capacity: number,
+    timeToLiveSeconds: number,
+    format: number,
+    threadId: number,
+  ): RingOpenResult;
+  /**
+   * Removes the ring from the registry (if it is still the one registered under its name),
+   * marks it destroyed and wakes every subscription with WakeReason.DESTROYED.
+   */
+  ringDestroy(handle: RingHandle): void;
+  /** Writes [headSequence, tailSequence, destroyed ? 1 : 0] with TTL applied now. */
+  ringState(handle: RingHandle, out: Float64Array): void;
+  /** Encodes and adds one item; returns its sequence, or -1 when FAIL found no room. */
+  ringAdd(handle: RingHandle, item: unknown, failOnOverflow: boolean): number;
+  /** Encodes every item first (nothing is stored if one fails), then adds them atomically. */
+  ringAddAll(handle: RingHandle, items: readonly unknown[], failOnOverflow: boolean): number;
+  /** Reads and decodes one item; status[0] receives a ReadStatus. */
+  ringReadOne(handle: RingHandle, sequence: number, status: Int32Array): unknown;
+  /**
+   * Returns one frame with up to maxCount items from max(start, head), at least one item
+   * when one exists, and no more payload than maxBytes beyond the first item. Layout
+   * (little-endian): [int64 startSequence][uint32 count][uint32 0], then per item
+   * [int64 sequence][uint32 length][uint32 0] and the payload padded to 8 bytes.
+   */
+  ringReadMany(handle: RingHandle, start: number, maxCount: number, maxBytes: number): Buffer;
+  /**
+   * Calls `callback(reason)` on this thread's event loop after adds from any thread, and
+   * once with WakeReason.DESTROYED. Calls are coalesced: one per wake-up, not per add.
+   * Keeps the event loop alive until `ringUnsubscribe`. Returns the subscription id.
+   */
+  ringSubscribe(handle: RingHandle, callback: (reason: number) => void): number;
+  /** Ends a subscription; a no-op for an unknown id. */
+  ringUnsubscribe(handle: RingHandle, subscriptionId: number): void;
+}
+
+// The compiled file lives in dist/, so the package root is one level up.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = require('node-gyp-build') as (dir: string) => unknown;
+
+export const binding = load(path.join(__dirname, '..')) as NativeBinding;

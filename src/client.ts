@@ -1,0 +1,149 @@
+/** createClient and the embedded engine's client. */
+import { threadId } from 'node:worker_threads';
+
+import { binding } from './binding';
+import {
+  ClientNotActiveError,
+  ConfigConflictError,
+  ErrorCode,
+  typeError,
+  WrongThreadError,
+} from './errors';
+import {
+  ConfigRegistry,
+  DEFAULT_RINGBUFFER_CONFIG,
+  resolveRingbufferConfig,
+  type ResolvedRingbufferConfig,
+} from './config';
+import { EmbeddedRingbuffer } from './embedded/ringbuffer';
+import { BinaryStore, ObjectStore, type RingStore } from './embedded/store';
+import {
+  InMemoryFormat,
+  type Client,
+  type ClientOptions,
+  type Ringbuffer,
+  type RingbufferConfig,
+} from './ring-buffer';
+import { describe } from './validate';
+
+const CLIENT_OPTION_NAMES = new Set(['ringbuffers']);
+const FORMAT_CODES = { [InMemoryFormat.BINARY]: 0, [InMemoryFormat.OBJECT]: 1 } as const;
+
+/**
+ * Creates a client. Without a `cluster` option it runs the embedded engine: rings live in
+ * this process, BINARY rings are shared by all its threads.
+ * @throws TypeError or RangeError (code RINGCAST_INVALID_CONFIG) for invalid options.
+ */
+export async function createClient(options: ClientOptions = {}): Promise<Client> {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw typeError(
+      ErrorCode.INVALID_CONFIG,
+      `options=${describe(options)} is invalid; expected an object`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!CLIENT_OPTION_NAMES.has(key)) {
+      throw typeError(
+        ErrorCode.INVALID_CONFIG,
+        `${key} is not a client option; valid options are ${[...CLIENT_OPTION_NAMES].join(', ')}`,
+      );
+    }
+  }
+  return new EmbeddedClient(new ConfigRegistry(options.ringbuffers));
+}
+
+/** Names the option that differs between an existing ring and a requested config. */
+function findConflict(
+  existing: { capacity: number; timeToLiveSeconds: number; inMemoryFormat: string },
+  requested: ResolvedRingbufferConfig,
+): [string, unknown, unknown] | undefined {
+  for (const option of ['capacity', 'timeToLiveSeconds', 'inMemoryFormat'] as const) {
+    if (existing[option] !== requested[option]) {
+      return [option, existing[option], requested[option]];
+    }
+  }
+  return undefined;
+}
+
+/** @internal */
+class EmbeddedClient implements Client {
+  readonly #configs: ConfigRegistry;
+  readonly #proxies = new Map<string, EmbeddedRingbuffer<unknown>>();
+  #active = true;
+
+  constructor(configs: ConfigRegistry) {
+    this.#configs = configs;
+  }
+
+  async getRingbuffer<T = unknown>(name: string, config?: RingbufferConfig): Promise<Ringbuffer<T>> {
+    this.#checkActive();
+    if (typeof name !== 'string' || name.length === 0) {
+      throw typeError(
+        ErrorCode.INVALID_ARGUMENT,
+        `name=${describe(name)} is invalid; expected a non-empty string`,
+      );
+    }
+    const matched = this.#configs.lookup(name);
+    const explicit = config !== undefined || matched !== undefined;
+    const resolved =
+      config === undefined
+        ? { ...(matched ?? DEFAULT_RINGBUFFER_CONFIG) }
+        : resolveRingbufferConfig(config, 'config.', matched ?? DEFAULT_RINGBUFFER_CONFIG);
+
+    const cached = this.#proxies.get(name);
+    if (cached !== undefined && !explicit) return cached as Ringbuffer<T>;
+    const store = this.#open(name, resolved, explicit);
+    if (cached !== undefined) return cached as Ringbuffer<T>;
+
+    const context = {
+      checkActive: () => this.#checkActive(),
+      reopen: () => this.#open(name, resolved, false),
+    };
+    const proxy = new EmbeddedRingbuffer<unknown>(name, store, context);
+    this.#proxies.set(name, proxy);
+    return proxy as Ringbuffer<T>;
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.#active) return;
+    this.#active = false;
+    const error = new ClientNotActiveError();
+    for (const proxy of this.#proxies.values()) proxy.close(error);
+    this.#proxies.clear();
+  }
+
+  #checkActive(): void {
+    if (!this.#active) throw new ClientNotActiveError();
+  }
+
+  /**
+   * Opens the ring in the process-wide registry. An existing ring keeps its configuration;
+   * when the caller configured the ring explicitly, a difference is an error.
+   */
+  #open(name: string, config: ResolvedRingbufferConfig, explicit: boolean): RingStore {
+    const format = FORMAT_CODES[config.inMemoryFormat];
+    const opened = binding.ringOpen(
+      name,
+      config.capacity,
+      config.timeToLiveSeconds,
+      format,
+      threadId,
+    );
+    const existing = {
+      capacity: opened.capacity,
+      timeToLiveSeconds: opened.timeToLiveSeconds,
+      inMemoryFormat: opened.format === 0 ? InMemoryFormat.BINARY : InMemoryFormat.OBJECT,
+    };
+    if (!opened.created && explicit) {
+      const conflict = findConflict(existing, config);
+      if (conflict !== undefined) throw new ConfigConflictError(name, ...conflict);
+    }
+    if (existing.inMemoryFormat === InMemoryFormat.OBJECT) {
+      if (opened.ownerThreadId !== threadId) {
+        throw new WrongThreadError(name, opened.ownerThreadId, threadId);
+      }
+      return new ObjectStore(name, opened.handle, existing.capacity, existing.timeToLiveSeconds);
+    }
+    return new BinaryStore(opened.handle, existing.capacity, existing.timeToLiveSeconds);
+  }
+}

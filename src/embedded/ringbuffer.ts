@@ -1,0 +1,383 @@
+/** The embedded backend's Ringbuffer: argument checks, waiting reads and wake-ups. */
+import {
+  AbortError,
+  DistributedObjectDestroyedError,
+  ErrorCode,
+  StaleSequenceError,
+  typeError,
+} from '../errors';
+import { ItemBatch, LazyReadResultSet } from '../read-result-set';
+import {
+  OverflowPolicy,
+  type ReadFilter,
+  type ReadOptions,
+  type ReadResultSet,
+  type Ringbuffer,
+} from '../ring-buffer';
+import { describe, invalidRange, toSafeInteger } from '../validate';
+import { ReadStatus, WakeReason, type RingStore } from './store';
+
+/** What a ring proxy needs from the client that created it. */
+export interface ProxyContext {
+  /** Throws ClientNotActiveError once the client is shut down. */
+  checkActive(): void;
+  /** Opens the ring again under its name after it was destroyed. */
+  reopen(): RingStore;
+}
+
+/** A read waiting for items; `check` settles it when its condition is met. */
+interface Waiter {
+  check(): void;
+  fail(error: unknown): void;
+}
+
+/** Names of the rings this thread already warned about for FAIL without TTL. */
+const warnedFailWithoutTtl = new Set<string>();
+
+/** Ring proxies of this thread with waiting reads, by ring name, for same-thread wake-ups. */
+const waitingProxies = new Map<string, Set<EmbeddedRingbuffer<unknown>>>();
+const pendingLocalWakes = new Set<string>();
+
+/**
+ * Wakes this thread's waiting reads on `name` on a microtask. Adds from other threads
+ * arrive through the native subscription; this saves same-thread adds that round trip.
+ */
+function wakeLocalWaiters(name: string): void {
+  if (!waitingProxies.has(name) || pendingLocalWakes.has(name)) return;
+  pendingLocalWakes.add(name);
+  queueMicrotask(() => {
+    pendingLocalWakes.delete(name);
+    for (const proxy of waitingProxies.get(name) ?? []) proxy.wake(WakeReason.PUBLISHED);
+  });
+}
+
+function toPolicy(policy: unknown): boolean {
+  if (policy === OverflowPolicy.OVERWRITE) return false;
+  if (policy === OverflowPolicy.FAIL) return true;
+  throw typeError(
+    ErrorCode.INVALID_ARGUMENT,
+    `overflowPolicy=${describe(policy)} is invalid; expected "OVERWRITE" or "FAIL"`,
+  );
+}
+
+function checkSignal(options: ReadOptions | undefined): AbortSignal | undefined {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== 'object') {
+    throw typeError(
+      ErrorCode.INVALID_ARGUMENT,
+      `options=${describe(options)} is invalid; expected an object such as { signal }`,
+    );
+  }
+  const { signal } = options;
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) {
+    throw typeError(
+      ErrorCode.INVALID_ARGUMENT,
+      `options.signal=${describe(signal)} is invalid; expected an AbortSignal`,
+    );
+  }
+  if (signal.aborted) throw new AbortError(signal.reason);
+  return signal;
+}
+
+/** @internal */
+export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
+  readonly #name: string;
+  readonly #context: ProxyContext;
+  #store: RingStore;
+  readonly #waiters = new Set<Waiter>();
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(name: string, store: RingStore, context: ProxyContext) {
+    this.#name = name;
+    this.#store = store;
+    this.#context = context;
+  }
+
+  getName(): string {
+    return this.#name;
+  }
+
+  async capacity(): Promise<number> {
+    this.#context.checkActive();
+    return this.#liveStore().capacity;
+  }
+
+  async size(): Promise<number> {
+    this.#context.checkActive();
+    const { head, tail } = this.#liveStore().state();
+    return tail - head + 1;
+  }
+
+  async headSequence(): Promise<number> {
+    this.#context.checkActive();
+    return this.#liveStore().state().head;
+  }
+
+  async tailSequence(): Promise<number> {
+    this.#context.checkActive();
+    return this.#liveStore().state().tail;
+  }
+
+  async remainingCapacity(): Promise<number> {
+    this.#context.checkActive();
+    const store = this.#liveStore();
+    if (store.timeToLiveSeconds === 0) return store.capacity;
+    const { head, tail } = store.state();
+    return store.capacity - (tail - head + 1);
+  }
+
+  async add(item: T, overflowPolicy: OverflowPolicy = OverflowPolicy.OVERWRITE): Promise<number> {
+    this.#context.checkActive();
+    const failOnOverflow = toPolicy(overflowPolicy);
+    if (item === null || item === undefined) {
+      throw typeError(
+        ErrorCode.INVALID_ARGUMENT,
+        `item=${item} is invalid; a ringbuffer cannot store null or undefined`,
+      );
+    }
+    const store = this.#liveStore();
+    if (failOnOverflow) this.#warnFailWithoutTtl(store);
+    const sequence = store.add(item, failOnOverflow);
+    if (sequence >= 0) wakeLocalWaiters(this.#name);
+    return sequence;
+  }
+
+  async addAll(
+    items: readonly T[],
+    overflowPolicy: OverflowPolicy = OverflowPolicy.OVERWRITE,
+  ): Promise<number> {
+    this.#context.checkActive();
+    if (!Array.isArray(items)) {
+      throw typeError(
+        ErrorCode.INVALID_ARGUMENT,
+        `items=${describe(items)} is invalid; expected a non-empty array`,
+      );
+    }
+    const failOnOverflow = toPolicy(overflowPolicy);
+    if (items.length === 0) invalidRange('items=[] is empty; expected at least one item');
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item === null || item === undefined) {
+        throw typeError(
+          ErrorCode.INVALID_ARGUMENT,
+          `items[${i}]=${item} is invalid; a ringbuffer cannot store null or undefined`,
+        );
+      }
+    }
+    const store = this.#liveStore();
+    if (failOnOverflow) this.#warnFailWithoutTtl(store);
+    const sequence = store.addAll(items, failOnOverflow);
+    if (sequence >= 0) wakeLocalWaiters(this.#name);
+    return sequence;
+  }
+
+  async readOne(sequence: number | bigint, options?: ReadOptions): Promise<T> {
+    this.#context.checkActive();
+    const wanted = toSafeInteger('sequence', sequence);
+    if (wanted < 0) invalidRange(`sequence=${wanted} is negative; expected a sequence >= 0`);
+    const signal = checkSignal(options);
+    const store = this.#liveStore();
+    const { tail } = store.state();
+    if (wanted > tail + 1) {
+      invalidRange(
+        `sequence=${wanted} is beyond tailSequence + 1 = ${tail + 1}; ` +
+          'only the next sequence can be waited for',
+      );
+    }
+    const attempt = (): { value: T } | undefined => {
+      const state = store.state();
+      if (state.destroyed) throw new DistributedObjectDestroyedError(this.#name);
+      if (wanted < state.head) throw new StaleSequenceError(wanted, state.head);
+      if (wanted > state.tail) return undefined;
+      const { status, value } = store.readOne(wanted);
+      if (status === ReadStatus.OK) return { value: value as T };
+      if (status === ReadStatus.STALE) {
+        throw new StaleSequenceError(wanted, store.state().head);
+      }
+      return undefined;
+    };
+    const result = attempt();
+    if (result !== undefined) return result.value;
+    return this.#wait(signal, attempt);
+  }
+
+  async readMany(
+    startSequence: number | bigint,
+    minCount: number | bigint,
+    maxCount: number | bigint,
+    filter?: ReadFilter<T> | null,
+    options?: ReadOptions,
+  ): Promise<ReadResultSet<T>> {
+    this.#context.checkActive();
+    const start = toSafeInteger('startSequence', startSequence);
+    if (start < 0) {
+      invalidRange(`startSequence=${start} is negative; expected a sequence >= 0`);
+    }
+    const min = toSafeInteger('minCount', minCount);
+    if (min < 0) invalidRange(`minCount=${min} is negative; expected a count >= 0`);
+    const max = toSafeInteger('maxCount', maxCount);
+    if (max < min) {
+      invalidRange(`maxCount=${max} is less than minCount=${min}; expected maxCount >= minCount`);
+    }
+    if (max < 1) invalidRange(`maxCount=${max} is invalid; expected a count >= 1`);
+    const store = this.#liveStore();
+    const { capacity } = store;
+    if (min > capacity) {
+      invalidRange(`minCount=${min} exceeds capacity=${capacity}; expected at most the capacity`);
+    }
+    if (max > capacity) {
+      invalidRange(`maxCount=${max} exceeds capacity=${capacity}; expected at most the capacity`);
+    }
+    if (filter !== undefined && filter !== null && typeof filter !== 'function') {
+      throw typeError(
+        ErrorCode.INVALID_ARGUMENT,
+        `filter=${describe(filter)} is invalid; expected a function or undefined`,
+      );
+    }
+    const signal = checkSignal(options);
+
+    const accepted = new ItemBatch();
+    let readCount = 0;
+    let cursor = start;
+    const attempt = (): { value: ReadResultSet<T> } | undefined => {
+      const state = store.state();
+      if (state.destroyed) throw new DistributedObjectDestroyedError(this.#name);
+      // The clamp is applied again on every wake-up: items may have been overwritten.
+      cursor = Math.min(Math.max(cursor, state.head), state.tail + 1);
+      while (accepted.size < max) {
+        const examined = filter ? new ItemBatch() : accepted;
+        const batch = store.readBatch(cursor, max - accepted.size, examined);
+        if (batch.count === 0) break;
+        readCount += batch.count;
+        cursor = batch.start + batch.count;
+        if (filter) this.#applyFilter(filter, examined, accepted, store);
+      }
+      if (accepted.size < min) return undefined;
+      return { value: new LazyReadResultSet<T>(readCount, cursor, accepted, store.decode) };
+    };
+    const result = attempt();
+    if (result !== undefined) return result.value;
+    return this.#wait(signal, attempt);
+  }
+
+  async destroy(): Promise<void> {
+    this.#context.checkActive();
+    const store = this.#store;
+    store.destroy();
+    warnedFailWithoutTtl.delete(this.#name);
+    this.wake(WakeReason.DESTROYED);
+  }
+
+  /** Settles or re-checks the waiting reads; called on wake-ups from any thread. @internal */
+  wake(reason: number): void {
+    if (reason === WakeReason.DESTROYED) {
+      this.#failAll(new DistributedObjectDestroyedError(this.#name));
+      return;
+    }
+    for (const waiter of [...this.#waiters]) waiter.check();
+  }
+
+  /** Rejects every waiting read with `error`, as on client shutdown. @internal */
+  close(error: Error): void {
+    this.#failAll(error);
+  }
+
+  #failAll(error: Error): void {
+    for (const waiter of [...this.#waiters]) waiter.fail(error);
+  }
+
+  /** Returns the store, opening the ring again if it was destroyed (as Hazelcast proxies do). */
+  #liveStore(): RingStore {
+    if (this.#store.state().destroyed) {
+      this.#failAll(new DistributedObjectDestroyedError(this.#name));
+      this.#store = this.#context.reopen();
+    }
+    return this.#store;
+  }
+
+  #applyFilter(
+    filter: ReadFilter<T>,
+    examined: ItemBatch,
+    accepted: ItemBatch,
+    store: RingStore,
+  ): void {
+    for (let i = 0; i < examined.size; i++) {
+      const buffer = examined.encoded[i];
+      const value =
+        buffer === undefined
+          ? examined.values[i]
+          : store.decode!(buffer, examined.offsets[i], examined.lengths[i]);
+      if (filter(value as T)) accepted.pushValue(examined.sequences[i], value);
+    }
+  }
+
+  /**
+   * Waits until `attempt` returns a result or throws. The subscription is made before the
+   * first re-check, so an add that lands between the caller's check and the subscription
+   * is not missed.
+   */
+  #wait<R>(signal: AbortSignal | undefined, attempt: () => { value: R } | undefined): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const finish = () => {
+        this.#waiters.delete(waiter);
+        signal?.removeEventListener('abort', onAbort);
+        if (this.#waiters.size === 0) this.#stopWaiting();
+      };
+      const waiter: Waiter = {
+        check: () => {
+          let result: { value: R } | undefined;
+          try {
+            result = attempt();
+          } catch (error) {
+            finish();
+            reject(error);
+            return;
+          }
+          if (result !== undefined) {
+            finish();
+            resolve(result.value);
+          }
+        },
+        fail: (error) => {
+          finish();
+          reject(error);
+        },
+      };
+      const onAbort = () => waiter.fail(new AbortError(signal!.reason));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (this.#waiters.size === 0) this.#startWaiting();
+      this.#waiters.add(waiter);
+      waiter.check();
+    });
+  }
+
+  #startWaiting(): void {
+    this.#unsubscribe = this.#store.subscribe((reason) => this.wake(reason));
+    let proxies = waitingProxies.get(this.#name);
+    if (proxies === undefined) {
+      proxies = new Set();
+      waitingProxies.set(this.#name, proxies);
+    }
+    proxies.add(this as EmbeddedRingbuffer<unknown>);
+  }
+
+  #stopWaiting(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    const proxies = waitingProxies.get(this.#name);
+    proxies?.delete(this as EmbeddedRingbuffer<unknown>);
+    if (proxies?.size === 0) waitingProxies.delete(this.#name);
+  }
+
+  #warnFailWithoutTtl(store: RingStore): void {
+    if (store.timeToLiveSeconds !== 0 || warnedFailWithoutTtl.has(this.#name)) return;
+    warnedFailWithoutTtl.add(this.#name);
+    process.emitWarning(
+      `ringbuffer name=${JSON.stringify(this.#name)} is used with OverflowPolicy FAIL and ` +
+        'timeToLiveSeconds=0, so FAIL never fails an add that fits the capacity: as in ' +
+        'Hazelcast, room frees up only when items expire. Set timeToLiveSeconds for backpressure.',
+      { type: 'RingcastWarning', code: ErrorCode.FAIL_WITHOUT_TTL },
+    );
+  }
+}

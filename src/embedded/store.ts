@@ -1,0 +1,231 @@
+/**
+ * Storage behind an embedded ring. BinaryStore keeps serialized items in the native core,
+ * shared by every thread of the process; ObjectStore keeps JavaScript values in the
+ * thread that created the ring.
+ */
+import { binding, ReadStatus, WakeReason, type RingHandle } from '../binding';
+import type { Decoder, ItemBatch } from '../read-result-set';
+
+export { ReadStatus, WakeReason };
+
+/** Largest frame payload one native read copies; a read needing more makes more calls. */
+const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+const FRAME_HEADER_BYTES = 16;
+const RECORD_HEADER_BYTES = 16;
+const TWO_POW_32 = 2 ** 32;
+
+export interface RingState {
+  head: number;
+  tail: number;
+  destroyed: boolean;
+}
+
+export interface RingStore {
+  readonly capacity: number;
+  readonly timeToLiveSeconds: number;
+  /** Decoder for items a read left encoded; undefined when items are stored as values. */
+  readonly decode: Decoder | undefined;
+  state(): RingState;
+  add(item: unknown, failOnOverflow: boolean): number;
+  addAll(items: readonly unknown[], failOnOverflow: boolean): number;
+  /** Reads one item; `status` says whether it was there. */
+  readOne(sequence: number): { status: number; value: unknown };
+  /**
+   * Appends up to maxCount items from max(start, head) to `batch` and returns the clamped
+   * start and the number appended (0 when start is past the tail).
+   */
+  readBatch(start: number, maxCount: number, batch: ItemBatch): { start: number; count: number };
+  /** Calls `wake` after adds from any thread and on destroy; returns the unsubscribe function. */
+  subscribe(wake: (reason: number) => void): () => void;
+  destroy(): void;
+}
+
+function readInt64(view: DataView, offset: number): number {
+  return view.getInt32(offset + 4, true) * TWO_POW_32 + view.getUint32(offset, true);
+}
+
+const decodeBinary: Decoder = (buffer, offset, length) => binding.decode(buffer, offset, length);
+
+/** Items serialized in the native core; one ring per process and name. */
+export class BinaryStore implements RingStore {
+  readonly decode = decodeBinary;
+  readonly #handle: RingHandle;
+  readonly #stateOut = new Float64Array(3);
+  readonly #status = new Int32Array(1);
+
+  constructor(
+    handle: RingHandle,
+    readonly capacity: number,
+    readonly timeToLiveSeconds: number,
+  ) {
+    this.#handle = handle;
+  }
+
+  state(): RingState {
+    const out = this.#stateOut;
+    binding.ringState(this.#handle, out);
+    return { head: out[0], tail: out[1], destroyed: out[2] !== 0 };
+  }
+
+  add(item: unknown, failOnOverflow: boolean): number {
+    return binding.ringAdd(this.#handle, item, failOnOverflow);
+  }
+
+  addAll(items: readonly unknown[], failOnOverflow: boolean): number {
+    return binding.ringAddAll(this.#handle, items, failOnOverflow);
+  }
+
+  readOne(sequence: number): { status: number; value: unknown } {
+    const value = binding.ringReadOne(this.#handle, sequence, this.#status);
+    return { status: this.#status[0], value };
+  }
+
+  readBatch(start: number, maxCount: number, batch: ItemBatch): { start: number; count: number } {
+    const frame = binding.ringReadMany(this.#handle, start, maxCount, MAX_FRAME_BYTES);
+    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+    const clampedStart = readInt64(view, 0);
+    const count = view.getUint32(8, true);
+    let offset = FRAME_HEADER_BYTES;
+    for (let i = 0; i < count; i++) {
+      const sequence = readInt64(view, offset);
+      const length = view.getUint32(offset + 8, true);
+      offset += RECORD_HEADER_BYTES;
+      batch.pushEncoded(sequence, frame, offset, length);
+      offset += (length + 7) & ~7;
+    }
+    return { start: clampedStart, count };
+  }
+
+  subscribe(wake: (reason: number) => void): () => void {
+    const handle = this.#handle;
+    const id = binding.ringSubscribe(handle, wake);
+    return () => binding.ringUnsubscribe(handle, id);
+  }
+
+  destroy(): void {
+    binding.ringDestroy(this.#handle);
+  }
+}
+
+/** The items of an OBJECT ring, kept as values in this thread. */
+class ObjectRing {
+  readonly items: unknown[] = [];
+  readonly addedAt: number[] = [];
+  readonly listeners = new Set<(reason: number) => void>();
+  head = 0;
+  tail = -1;
+  destroyed = false;
+
+  constructor(
+    readonly capacity: number,
+    readonly timeToLiveMs: number,
+  ) {}
+
+  /** Moves head past expired items; the stored values are released for collection. */
+  expire(now: number): void {
+    if (this.timeToLiveMs === 0) return;
+    while (this.head <= this.tail) {
+      const index = this.head % this.capacity;
+      if (this.addedAt[index] + this.timeToLiveMs > now) break;
+      this.items[index] = undefined;
+      this.head++;
+    }
+  }
+
+  push(item: unknown, now: number): void {
+    this.tail++;
+    const index = this.tail % this.capacity;
+    this.items[index] = item;
+    this.addedAt[index] = now;
+    if (this.tail - this.head + 1 > this.capacity) this.head++;
+  }
+
+  notify(reason: number): void {
+    for (const listener of [...this.listeners]) listener(reason);
+  }
+}
+
+/** OBJECT rings of this thread by name. */
+const objectRings = new Map<string, ObjectRing>();
+
+/** Items kept as JavaScript values; reads return the stored value itself. */
+export class ObjectStore implements RingStore {
+  readonly decode = undefined;
+  readonly #name: string;
+  readonly #ring: ObjectRing;
+  readonly #handle: RingHandle;
+
+  constructor(
+    name: string,
+    handle: RingHandle,
+    readonly capacity: number,
+    readonly timeToLiveSeconds: number,
+  ) {
+    let ring = objectRings.get(name);
+    if (ring === undefined || ring.destroyed) {
+      ring = new ObjectRing(capacity, timeToLiveSeconds * 1000);
+      objectRings.set(name, ring);
+    }
+    this.#name = name;
+    this.#ring = ring;
+    this.#handle = handle;
+  }
+
+  state(): RingState {
+    const ring = this.#ring;
+    ring.expire(Date.now());
+    return { head: ring.head, tail: ring.tail, destroyed: ring.destroyed };
+  }
+
+  add(item: unknown, failOnOverflow: boolean): number {
+    return this.addAll([item], failOnOverflow);
+  }
+
+  addAll(items: readonly unknown[], failOnOverflow: boolean): number {
+    const ring = this.#ring;
+    const now = Date.now();
+    ring.expire(now);
+    const size = ring.tail - ring.head + 1;
+    if (failOnOverflow && ring.capacity - size < items.length) return -1;
+    for (const item of items) ring.push(item, now);
+    ring.notify(WakeReason.PUBLISHED);
+    return ring.tail;
+  }
+
+  readOne(sequence: number): { status: number; value: unknown } {
+    const ring = this.#ring;
+    ring.expire(Date.now());
+    if (sequence < ring.head) return { status: ReadStatus.STALE, value: undefined };
+    if (sequence > ring.tail) return { status: ReadStatus.NOT_YET, value: undefined };
+    return { status: ReadStatus.OK, value: ring.items[sequence % ring.capacity] };
+  }
+
+  readBatch(start: number, maxCount: number, batch: ItemBatch): { start: number; count: number } {
+    const ring = this.#ring;
+    ring.expire(Date.now());
+    const from = Math.min(Math.max(start, ring.head), ring.tail + 1);
+    const count = Math.min(maxCount, ring.tail - from + 1);
+    for (let sequence = from; sequence < from + count; sequence++) {
+      batch.pushValue(sequence, ring.items[sequence % ring.capacity]);
+    }
+    return { start: from, count };
+  }
+
+  subscribe(wake: (reason: number) => void): () => void {
+    // Deliver on a later microtask, as the native wake-ups arrive on a later turn, so a
+    // waiter never runs inside the add that woke it.
+    const listener = (reason: number) => queueMicrotask(() => wake(reason));
+    const listeners = this.#ring.listeners;
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
+  destroy(): void {
+    const ring = this.#ring;
+    if (objectRings.get(this.#name) === ring) objectRings.delete(this.#name);
+    ring.destroyed = true;
+    ring.items.length = 0;
+    binding.ringDestroy(this.#handle);
+    ring.notify(WakeReason.DESTROYED);
+  }
+}
