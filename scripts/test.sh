@@ -8,6 +8,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "== build"
 npm run build --silent
+npm run prebuildify --silent
 
 echo "== C++ core tests"
 cmake -S native -B build/core -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

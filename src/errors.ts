@@ -14,6 +14,8 @@ export const ErrorCode = {
   INVALID_VALUE: 'RINGCAST_INVALID_VALUE',
   /** A value is nested deeper than the codec supports. */
   VALUE_TOO_DEEP: 'RINGCAST_VALUE_TOO_DEEP',
+  /** A value's encoding exceeds the codec's size limit for one item. */
+  VALUE_TOO_LARGE: 'RINGCAST_VALUE_TOO_LARGE',
   /** Stored bytes are not a valid encoding of a value. */
   CORRUPT_DATA: 'RINGCAST_CORRUPT_DATA',
   /** A sequence is older than the ring's head. */

@@ -17,4 +17,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 }  // namespace
 }  // namespace ringcast
 
-NODE_API_MODULE(ringcast, ringcast::Init)
+// NODE_API_MODULE pastes its second argument into an identifier, so it must be
+// an unqualified name.
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return ringcast::Init(env, exports);
+}
+
+NODE_API_MODULE(ringcast, InitModule)

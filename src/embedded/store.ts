@@ -185,8 +185,11 @@ export class ObjectStore implements RingStore {
     const ring = this.#ring;
     const now = Date.now();
     ring.expire(now);
-    const size = ring.tail - ring.head + 1;
-    if (failOnOverflow && ring.capacity - size < items.length) return -1;
+    // As Hazelcast: without a TTL the remaining capacity is always the full capacity, so
+    // FAIL fails only for a batch larger than the ring.
+    const remaining =
+      ring.timeToLiveMs === 0 ? ring.capacity : ring.capacity - (ring.tail - ring.head + 1);
+    if (failOnOverflow && remaining < items.length) return -1;
     for (const item of items) ring.push(item, now);
     ring.notify(WakeReason.PUBLISHED);
     return ring.tail;
