@@ -20,6 +20,8 @@ export interface RingOpenResult {
   format: number;
   /** Node.js threadId of the thread that created an OBJECT ring; -1 for BINARY. */
   ownerThreadId: number;
+  backupCount: number;
+  asyncBackupCount: number;
 }
 
 /** Status codes written by `ringReadOne` into its status array. */
@@ -36,7 +38,10 @@ export interface NativeBinding {
 
   /**
    * Returns the process-wide ring named `name`, creating it with the given configuration
-   * when the name is free. An OBJECT ring holds no items natively, only its registration.
+   * when the name is free. An OBJECT ring holds no items natively, only its registration:
+   * ringState reports it as empty, item functions on it throw a TypeError, and it is
+   * destroyed when the thread that created it exits. The backup counts (default 1 and 0)
+   * are stored only to detect conflicting configurations.
    */
   ringOpen(
     name: string,
@@ -44,10 +49,13 @@ export interface NativeBinding {
     timeToLiveSeconds: number,
     format: number,
     threadId: number,
+    backupCount?: number,
+    asyncBackupCount?: number,
   ): RingOpenResult;
   /**
    * Removes the ring from the registry (if it is still the one registered under its name),
-   * marks it destroyed and wakes every subscription with WakeReason.DESTROYED.
+   * marks it destroyed and wakes every subscription with WakeReason.DESTROYED. Handles of
+   * a destroyed ring keep working on the old ring, and ringState reports it destroyed.
    */
   ringDestroy(handle: RingHandle): void;
   /** Writes [headSequence, tailSequence, destroyed ? 1 : 0] with TTL applied now. */

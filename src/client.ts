@@ -54,10 +54,17 @@ export async function createClient(options: ClientOptions = {}): Promise<Client>
 
 /** Names the option that differs between an existing ring and a requested config. */
 function findConflict(
-  existing: { capacity: number; timeToLiveSeconds: number; inMemoryFormat: string },
+  existing: ResolvedRingbufferConfig,
   requested: ResolvedRingbufferConfig,
 ): [string, unknown, unknown] | undefined {
-  for (const option of ['capacity', 'timeToLiveSeconds', 'inMemoryFormat'] as const) {
+  const options = [
+    'capacity',
+    'backupCount',
+    'asyncBackupCount',
+    'timeToLiveSeconds',
+    'inMemoryFormat',
+  ] as const;
+  for (const option of options) {
     if (existing[option] !== requested[option]) {
       return [option, existing[option], requested[option]];
     }
@@ -128,9 +135,13 @@ class EmbeddedClient implements Client {
       config.timeToLiveSeconds,
       format,
       threadId,
+      config.backupCount,
+      config.asyncBackupCount,
     );
-    const existing = {
+    const existing: ResolvedRingbufferConfig = {
       capacity: opened.capacity,
+      backupCount: opened.backupCount,
+      asyncBackupCount: opened.asyncBackupCount,
       timeToLiveSeconds: opened.timeToLiveSeconds,
       inMemoryFormat: opened.format === 0 ? InMemoryFormat.BINARY : InMemoryFormat.OBJECT,
     };

@@ -16,6 +16,8 @@ export const ErrorCode = {
   VALUE_TOO_DEEP: 'RINGCAST_VALUE_TOO_DEEP',
   /** A value's encoding exceeds the codec's size limit for one item. */
   VALUE_TOO_LARGE: 'RINGCAST_VALUE_TOO_LARGE',
+  /** The native core could not allocate memory for a ring or a read. */
+  OUT_OF_MEMORY: 'RINGCAST_OUT_OF_MEMORY',
   /** Stored bytes are not a valid encoding of a value. */
   CORRUPT_DATA: 'RINGCAST_CORRUPT_DATA',
   /** A sequence is older than the ring's head. */

@@ -231,9 +231,9 @@ describe('ringOpen and the registry', () => {
 
   test('an existing name returns the stored configuration', (t) => {
     const name = uniqueName('config');
-    const first = binding.ringOpen(name, 8, 30, BINARY, threadId);
+    const first = binding.ringOpen(name, 8, 30, BINARY, threadId, 2, 1);
     t.after(() => binding.ringDestroy(first.handle));
-    const other: RingOpenResult = binding.ringOpen(name, 100, 0, OBJECT, 42);
+    const other: RingOpenResult = binding.ringOpen(name, 100, 0, OBJECT, 42, 0, 0);
 
     const { handle: firstHandle, ...firstConfig } = first;
     const { handle: otherHandle, ...otherConfig } = other;
@@ -243,6 +243,8 @@ describe('ringOpen and the registry', () => {
       timeToLiveSeconds: 30,
       format: BINARY,
       ownerThreadId: -1,
+      backupCount: 2,
+      asyncBackupCount: 1,
     });
     assert.deepEqual(otherConfig, { ...firstConfig, created: false });
     assert.notEqual(otherHandle, firstHandle);

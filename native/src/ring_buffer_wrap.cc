@@ -50,6 +50,10 @@ struct RingConfig {
   RingFormat format = RingFormat::kBinary;
   // Node.js threadId of the creating thread for OBJECT rings, else -1.
   int64_t owner_thread_id = -1;
+  // Stored only so that a later open with other values is a conflict; the
+  // embedded engine keeps one copy of each ring.
+  int32_t backup_count = 1;
+  int32_t async_backup_count = 0;
 };
 
 }  // namespace
@@ -446,10 +450,14 @@ Napi::Object OpenResult(Napi::Env env, const std::shared_ptr<RingEntry>& entry,
   result.Set(
       "ownerThreadId",
       Napi::Number::New(env, static_cast<double>(config.owner_thread_id)));
+  result.Set("backupCount", Napi::Number::New(env, config.backup_count));
+  result.Set("asyncBackupCount",
+             Napi::Number::New(env, config.async_backup_count));
   return result;
 }
 
-// ringOpen(name, capacity, timeToLiveSeconds, format, threadId)
+// ringOpen(name, capacity, timeToLiveSeconds, format, threadId, backupCount,
+//          asyncBackupCount)
 Napi::Value RingOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RingEnvData& data = EnvDataOf(info);
@@ -464,6 +472,12 @@ Napi::Value RingOpen(const Napi::CallbackInfo& info) {
   requested.format = static_cast<RingFormat>(format);
   if (requested.format == RingFormat::kObject) {
     requested.owner_thread_id = info[4].As<Napi::Number>().Int64Value();
+  }
+  if (info[5].IsNumber()) {
+    requested.backup_count = info[5].As<Napi::Number>().Int32Value();
+  }
+  if (info[6].IsNumber()) {
+    requested.async_backup_count = info[6].As<Napi::Number>().Int32Value();
   }
 
   std::shared_ptr<RingEntry> entry;
