@@ -10,6 +10,8 @@ const lines = [
   "import cjs from './index.js';",
   '',
   ...names.map((name) => `export const ${name} = cjs.${name};`),
+  // TypeScript types a default import of this CommonJS package as the module object.
+  'export default cjs;',
   '',
 ];
 fs.writeFileSync(path.join(dist, 'index.mjs'), lines.join('\n'));

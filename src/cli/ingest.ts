@@ -89,7 +89,12 @@ export async function runIngest(
     });
     const startSequence = (await ring.tailSequence()) + 1;
     const control = new IngestControl(options.consumers, startSequence);
-    progress.recordsDone = () => control.slowestCursor().cursor - startSequence;
+    progress.recordsDone = () => {
+      // The cursor passes the end-of-stream item too, which is not a record.
+      const end = control.endSequence();
+      const cursor = control.slowestCursor().cursor;
+      return (end < 0 ? cursor : Math.min(cursor, end)) - startSequence;
+    };
 
     const maxBatch = Math.min(options.capacity, MAX_READ_BATCH);
     pool = new ConsumerPool(

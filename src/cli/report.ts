@@ -90,6 +90,13 @@ export function formatSummary(report: IngestReport, color: boolean): string {
       ),
     );
     lines.push('', 'p50 and p99 are nearest-rank percentiles over all values of the field.');
+    const lost = report.consumers.reduce((total, consumer) => total + consumer.lost, 0);
+    if (lost > 0) {
+      lines.push(
+        'Records overwritten before the consumer that collects their statistics read them ' +
+          'are missing from the counts above.',
+      );
+    }
   }
   return `${lines.join('\n')}\n`;
 }

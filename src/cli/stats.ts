@@ -22,7 +22,6 @@ export interface FieldShare {
   firstSequence: number;
   /** The field's numbers, in the order read. */
   values: Float64Array;
-  sum: number;
 }
 
 /** Returns the 1-based nearest rank of percentile `percent` among `count` values. */
@@ -83,7 +82,6 @@ class FieldCollector {
   readonly firstSequence: number;
   values = new Float64Array(1024);
   count = 0;
-  sum = 0;
 
   constructor(name: string, firstSequence: number) {
     this.name = name;
@@ -97,7 +95,6 @@ class FieldCollector {
       this.values = grown;
     }
     this.values[this.count++] = value;
-    this.sum += value;
   }
 }
 
@@ -130,7 +127,6 @@ export class StatsCollector {
       name: field.name,
       firstSequence: field.firstSequence,
       values: field.values.slice(0, field.count),
-      sum: field.sum,
     }));
   }
 }
@@ -172,13 +168,51 @@ export function mergeShares(sharesByConsumer: readonly FieldShare[][]): Record<s
   return result;
 }
 
+/**
+ * Returns the correctly rounded sum of `values` (Shewchuk's exact partial sums, as Python's
+ * math.fsum), so the mean does not depend on how the records were split among consumers.
+ */
+export function exactSum(values: Float64Array): number {
+  const partials: number[] = [];
+  for (let value of values) {
+    let kept = 0;
+    for (const partial of partials) {
+      const high = value + partial;
+      let low: number;
+      if (Math.abs(value) < Math.abs(partial)) {
+        low = value - (high - partial);
+      } else {
+        low = partial - (high - value);
+      }
+      if (low !== 0) partials[kept++] = low;
+      value = high;
+    }
+    partials.length = kept;
+    partials.push(value);
+  }
+  // Add the partials from the largest down, correcting the last rounding (half-even ties).
+  let index = partials.length - 1;
+  if (index < 0) return 0;
+  let high = partials[index--];
+  let low = 0;
+  while (index >= 0) {
+    const next = partials[index--];
+    const sum = high + next;
+    low = next - (sum - high);
+    high = sum;
+    if (low !== 0) break;
+  }
+  if (index >= 0 && ((low < 0 && partials[index] < 0) || (low > 0 && partials[index] > 0))) {
+    const doubled = low * 2;
+    const adjusted = high + doubled;
+    if (doubled === adjusted - high) high = adjusted;
+  }
+  return high;
+}
+
 function computeFieldStats(shares: readonly FieldShare[]): FieldStats {
   let count = 0;
-  let sum = 0;
-  for (const share of shares) {
-    count += share.values.length;
-    sum += share.sum;
-  }
+  for (const share of shares) count += share.values.length;
 
   const values = new Float64Array(count);
   let offset = 0;
@@ -186,6 +220,7 @@ function computeFieldStats(shares: readonly FieldShare[]): FieldStats {
     values.set(share.values, offset);
     offset += share.values.length;
   }
+  const sum = exactSum(values);
   let min = values[0];
   let max = values[0];
   for (let i = 1; i < count; i++) {
