@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <ostream>
 #include <random>
 #include <string>
@@ -27,6 +28,85 @@ std::ostream& operator<<(std::ostream& stream, const RingState& state) {
   return stream << "{head " << state.head_sequence << ", tail "
                 << state.tail_sequence << "}";
 }
+
+std::ostream& operator<<(std::ostream& stream,
+                         const std::optional<RingState>& state) {
+  if (!state) {
+    return stream << "no state";
+  }
+  return stream << *state;
+}
+
+// Runs the steps of one in-place append separately, so that a test can read
+// the ring between them as a racing reader would, and makes single lock-free
+// read attempts, without the retries and the lock fallback.
+class RingBufferTestPeer {
+ public:
+  RingBufferTestPeer(RingBuffer& ring, const std::vector<ItemView>& items,
+                     int64_t now_ms)
+      : ring_(ring),
+        items_(items),
+        view_(ring.region_.load(std::memory_order_relaxed)),
+        plan_(ring.plan_append(view_, items.data(), items.size(), now_ms)) {}
+
+  bool fits_in_place() const {
+    return plan_.needed_slots <= view_.slot_count() &&
+           plan_.needed_bytes <= view_.arena_bytes();
+  }
+
+  void reclaim() { RingBuffer::reclaim_below(view_.header(), plan_.new_head); }
+
+  void store_items() {
+    RingBuffer::store_items(view_, plan_, items_.data(), items_.size());
+  }
+
+  // The first half of publish_pair(): the version is odd and only the head
+  // is stored.
+  void publish_head() {
+    RegionHeader& header = view_.header();
+    store_word(header.pair_version, header.pair_version + 1,
+               std::memory_order_relaxed);
+    store_word(header.head_sequence, plan_.new_head, std::memory_order_relaxed);
+  }
+
+  // The second half of publish_pair().
+  void publish_tail() {
+    RegionHeader& header = view_.header();
+    store_word(header.tail_sequence, plan_.new_tail, std::memory_order_relaxed);
+    store_word(header.pair_version, header.pair_version + 1,
+               std::memory_order_release);
+  }
+
+  std::optional<RingState> try_state(int64_t now_ms) const {
+    const std::optional<RingBuffer::ReadSnapshot> snapshot =
+        ring_.try_snapshot(now_ms, true);
+    if (!snapshot) {
+      return std::nullopt;
+    }
+    return RingState{snapshot->head, snapshot->tail};
+  }
+
+  // Returns the frame bytes, or nothing when the attempt failed.
+  std::optional<std::vector<uint8_t>> try_read_many(int64_t start,
+                                                    uint32_t max_count,
+                                                    int64_t now_ms) const {
+    const std::optional<RingBuffer::ReadSnapshot> snapshot =
+        ring_.try_snapshot(now_ms, true);
+    std::vector<uint8_t> out;
+    ReadManyResult result{};
+    if (!snapshot || !ring_.try_read_many(*snapshot, start, max_count, SIZE_MAX,
+                                          out, result)) {
+      return std::nullopt;
+    }
+    return out;
+  }
+
+ private:
+  RingBuffer& ring_;
+  const std::vector<ItemView>& items_;
+  RegionView view_;
+  RingBuffer::AppendPlan plan_;
+};
 
 }  // namespace ringcast
 
@@ -219,6 +299,103 @@ TEST_CASE(batch_larger_than_capacity_keeps_last) {
   CHECK_EQ(add_all(single, numbered("y", 5)), 4);
   CHECK_EQ(single.state(0), (RingState{4, 4}));
   CHECK_EQ(read(single, 4).second, "y4");
+}
+
+// The frame's payloads, joined with commas.
+std::string payloads(const Frame& frame) {
+  std::string texts;
+  for (const Record& record : frame.records) {
+    texts += (texts.empty() ? "" : ",") + record.payload;
+  }
+  return texts;
+}
+
+// What a reader sees between the steps of an append of two items into a
+// full ring of four. Acceptable outcomes: the old pair {0, 3} with its four
+// items, a failed attempt (the reader tries again), or the new pair {2, 5}
+// with its four items. Never a size below four or a frame below four items.
+TEST_CASE(batch_steps_show_old_or_new_pair) {
+  RingBuffer ring(4, 0);
+  add_all(ring, {"a0", "a1", "a2", "a3"});
+  const std::vector<ItemView> batch = {view_of("b0"), view_of("b1")};
+  ringcast::RingBufferTestPeer append(ring, batch, 0);
+  CHECK(append.fits_in_place());
+  const std::string old_items = "a0,a1,a2,a3";
+  const std::string new_items = "a2,a3,b0,b1";
+
+  auto frame_of = [&](int64_t start) -> std::optional<Frame> {
+    const std::optional<std::vector<uint8_t>> bytes =
+        append.try_read_many(start, 4, 0);
+    if (!bytes) {
+      return std::nullopt;
+    }
+    return parse_frame(*bytes);
+  };
+
+  // Before the append: the old pair.
+  CHECK_EQ(append.try_state(0), (std::optional<RingState>{RingState{0, 3}}));
+  CHECK(frame_of(0).has_value());
+  CHECK_EQ(payloads(*frame_of(0)), old_items);
+
+  // a0 and a1 are reclaimed, and then overwritten, but still visible. A copy
+  // that includes them fails, one above them succeeds.
+  for (int step = 0; step < 2; ++step) {
+    if (step == 0) {
+      append.reclaim();
+    } else {
+      append.store_items();
+    }
+    CHECK_EQ(append.try_state(0), (std::optional<RingState>{RingState{0, 3}}));
+    CHECK(!frame_of(0).has_value());
+    const std::optional<Frame> upper = frame_of(2);
+    CHECK(upper.has_value());
+    CHECK_EQ(upper->start_sequence, 2);
+    CHECK_EQ(payloads(*upper), std::string("a2,a3"));
+  }
+
+  // Half of the pair is stored: no attempt returns it.
+  append.publish_head();
+  CHECK(!append.try_state(0).has_value());
+  CHECK(!frame_of(0).has_value());
+  CHECK(!frame_of(2).has_value());
+
+  // The whole pair is stored: the new pair, with the whole batch.
+  append.publish_tail();
+  CHECK_EQ(append.try_state(0), (std::optional<RingState>{RingState{2, 5}}));
+  const std::optional<Frame> after = frame_of(0);
+  CHECK(after.has_value());
+  CHECK_EQ(after->start_sequence, 2);
+  CHECK_EQ(payloads(*after), new_items);
+
+  // The public calls agree, and the next append starts from this state.
+  CHECK_EQ(ring.state(0), (RingState{2, 5}));
+  CHECK_EQ(read(ring, 1).first, ReadStatus::kStale);
+  CHECK_EQ(read(ring, 5).second, "b1");
+  CHECK_EQ(payloads(read_frame(ring, 0, 4)), new_items);
+  CHECK_EQ(add(ring, "c0"), 6);
+  CHECK_EQ(ring.state(0), (RingState{3, 6}));
+}
+
+// With a TTL, the expiry search reads slot timestamps from the head, so an
+// attempt fails while a writer has reclaimed items that are still visible.
+TEST_CASE(batch_steps_with_ttl) {
+  RingBuffer ring(2, 1);
+  add_all(ring, {"a0", "a1"}, OverflowPolicy::kOverwrite, 0);
+  const std::vector<ItemView> batch = {view_of("b0")};
+  ringcast::RingBufferTestPeer append(ring, batch, 500);
+  CHECK(append.fits_in_place());
+
+  append.reclaim();
+  append.store_items();
+  CHECK(!append.try_state(500).has_value());
+  append.publish_head();
+  append.publish_tail();
+  CHECK_EQ(append.try_state(500), (std::optional<RingState>{RingState{1, 2}}));
+  // At 1000 ms a0 and a1 (added at 0) have expired, and b0 (500) has not.
+  CHECK_EQ(append.try_state(1000), (std::optional<RingState>{RingState{2, 2}}));
+  CHECK_EQ(ring.state(1000), (RingState{2, 2}));
+  CHECK_EQ(read(ring, 1, 1000).first, ReadStatus::kStale);
+  CHECK_EQ(read(ring, 2, 1000).second, "b0");
 }
 
 TEST_CASE(fail_without_ttl_rejects_only_oversized_batch) {

@@ -13,6 +13,11 @@
 //     past it (kStale, or a clamped read_many start at or below the head),
 //     never a silently skipped sequence.
 //
+// A second part checks that a batch is atomic for readers of the counters.
+// One writer appends batches of k into an always-full ring of capacity c.
+// Readers check that state() always shows c items ending at a batch
+// boundary, and that read_many() always returns those c items.
+//
 // Usage: stress_test [items_per_writer [seconds_per_scenario]]. The same two
 // values can come from RINGCAST_STRESS_ITEMS and RINGCAST_STRESS_SECONDS.
 // Each scenario stops its writers at whichever limit comes first.
@@ -523,6 +528,228 @@ bool run_scenario(const Scenario& scenario, uint64_t items_per_writer,
   return ok;
 }
 
+// Scenario of the batch atomicity part.
+struct FullRingScenario {
+  uint32_t capacity;
+  uint32_t batch;
+};
+
+// Item whose payload is its own sequence, repeated 1 to 4 times so that the
+// arena wraps at varying positions.
+std::vector<uint8_t> make_sequence_item(int64_t sequence) {
+  const size_t words = 1 + static_cast<size_t>(sequence % 4);
+  std::vector<uint8_t> item(words * sizeof(sequence));
+  for (size_t i = 0; i < words; ++i) {
+    std::memcpy(item.data() + i * sizeof(sequence), &sequence,
+                sizeof(sequence));
+  }
+  return item;
+}
+
+bool is_sequence_item(int64_t sequence, const uint8_t* bytes, size_t length) {
+  return std::vector<uint8_t>(bytes, bytes + length) ==
+         make_sequence_item(sequence);
+}
+
+// State shared by the threads of one batch atomicity scenario.
+struct FullRun {
+  explicit FullRun(const FullRingScenario& scenario)
+      : scenario(scenario), ring(scenario.capacity, 0) {}
+
+  // True when `tail` ends a batch: the first batch fills the ring, and
+  // every later one adds scenario.batch items.
+  bool ends_batch(int64_t tail) const {
+    const int64_t first_tail = int64_t{scenario.capacity} - 1;
+    return tail >= first_tail &&
+           (tail - first_tail) % int64_t{scenario.batch} == 0;
+  }
+
+  // True once every reader has made kMinChecks checks.
+  bool readers_checked() const {
+    for (const std::atomic<uint64_t>& count : checks) {
+      if (count.load(std::memory_order_relaxed) < kMinChecks) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static constexpr uint64_t kMinChecks = 1000;
+
+  const FullRingScenario& scenario;
+  RingBuffer ring;
+  std::atomic<bool> stop{false};
+  std::atomic<bool> writer_done{false};
+  // Checks made by the state() reader, the read_many(0) reader and the
+  // read_many(head) reader.
+  std::atomic<uint64_t> checks[3] = {};
+  Failures failures;
+  Clock::time_point give_up_at;
+};
+
+// Appends numbered items in batches until the time is up, or until it has
+// appended max_items and every reader has made enough checks.
+bool append_full_ring_batches(FullRun& run, uint64_t max_items,
+                              Clock::time_point stop_at, uint64_t& appended) {
+  std::vector<std::vector<uint8_t>> items;
+  std::vector<ItemView> views;
+  int64_t next = 0;
+  // The first batch fills the ring, so it is full from the first publish.
+  uint32_t batch = run.scenario.capacity;
+  while ((static_cast<uint64_t>(next) < max_items || !run.readers_checked()) &&
+         !run.stop.load(std::memory_order_relaxed)) {
+    if ((next & 63) == 0 && Clock::now() >= stop_at) {
+      break;
+    }
+    items.clear();
+    views.clear();
+    for (uint32_t i = 0; i < batch; ++i) {
+      items.push_back(make_sequence_item(next + i));
+    }
+    for (const std::vector<uint8_t>& item : items) {
+      views.push_back({item.data(), static_cast<uint32_t>(item.size())});
+    }
+    const int64_t last = run.ring.append(views.data(), views.size(),
+                                         OverflowPolicy::kOverwrite, 0);
+    if (last != next + batch - 1) {
+      run.failures.add(__FILE__, __LINE__, "append sequence",
+                       "expected " + std::to_string(next + batch - 1) +
+                           ", got " + std::to_string(last));
+      run.stop.store(true, std::memory_order_relaxed);
+      return false;
+    }
+    next += batch;
+    batch = run.scenario.batch;
+  }
+  appended = static_cast<uint64_t>(next);
+  return true;
+}
+
+#define FULL_CHECK(condition, detail)                             \
+  do {                                                            \
+    if (!(condition)) {                                           \
+      run.failures.add(__FILE__, __LINE__, #condition, (detail)); \
+      run.stop.store(true, std::memory_order_relaxed);            \
+      return false;                                               \
+    }                                                             \
+  } while (0)
+
+std::string describe_state(const ringcast::RingState& state) {
+  return "head " + std::to_string(state.head_sequence) + ", tail " +
+         std::to_string(state.tail_sequence);
+}
+
+// Checks state() until the writer is done. Counts the checks in `checks`.
+bool poll_full_state(FullRun& run, std::atomic<uint64_t>& checks) {
+  const int64_t capacity = run.scenario.capacity;
+  while (!run.writer_done.load(std::memory_order_acquire) &&
+         !run.stop.load(std::memory_order_relaxed)) {
+    FULL_CHECK(Clock::now() <= run.give_up_at, "state reader timed out");
+    const ringcast::RingState state = run.ring.state(0);
+    if (state.tail_sequence < 0) {
+      FULL_CHECK(state.head_sequence == 0, describe_state(state));
+      continue;
+    }
+    FULL_CHECK(state.tail_sequence - state.head_sequence + 1 == capacity,
+               "size below capacity: " + describe_state(state));
+    FULL_CHECK(run.ends_batch(state.tail_sequence),
+               "tail inside a batch: " + describe_state(state));
+    checks.fetch_add(1, std::memory_order_relaxed);
+  }
+  return true;
+}
+
+// Reads the whole ring with read_many() until the writer is done. With
+// from_head, the start is the head that state() returned just before, which
+// the writer may have moved past meanwhile. Otherwise it is 0.
+bool poll_full_read_many(FullRun& run, bool from_head,
+                         std::atomic<uint64_t>& checks) {
+  using namespace ringcast;
+  const uint32_t capacity = run.scenario.capacity;
+  std::vector<uint8_t> frame;
+  while (!run.writer_done.load(std::memory_order_acquire) &&
+         !run.stop.load(std::memory_order_relaxed)) {
+    FULL_CHECK(Clock::now() <= run.give_up_at, "read_many reader timed out");
+    const int64_t start = from_head ? run.ring.state(0).head_sequence : 0;
+    frame.clear();
+    const ReadManyResult result =
+        run.ring.read_many(start, capacity, SIZE_MAX, 0, frame);
+    if (result.count == 0) {
+      FULL_CHECK(result.start_sequence == 0, "empty frame after the first");
+      continue;
+    }
+    const std::string where = "start " + std::to_string(start) +
+                              ", frame start " +
+                              std::to_string(result.start_sequence) +
+                              ", count " + std::to_string(result.count);
+    FULL_CHECK(result.count == capacity, "frame below capacity: " + where);
+    FULL_CHECK(result.start_sequence >= start, "start moved back: " + where);
+    FULL_CHECK(run.ends_batch(result.start_sequence + capacity - 1),
+               "frame ends inside a batch: " + where);
+
+    size_t offset = kFrameHeaderBytes;
+    for (uint32_t i = 0; i < result.count; ++i) {
+      const uint8_t* record = frame.data() + offset;
+      const auto sequence =
+          static_cast<int64_t>(load_le64(record + kRecordSequenceOffset));
+      const uint32_t length = load_le32(record + kRecordLengthOffset);
+      FULL_CHECK(sequence == result.start_sequence + i,
+                 "records not consecutive: " + where);
+      FULL_CHECK(
+          is_sequence_item(sequence, record + kRecordHeaderBytes, length),
+          describe(sequence, "wrong or torn item"));
+      offset += record_bytes(length);
+    }
+    FULL_CHECK(offset == frame.size(), "frame size: " + where);
+    checks.fetch_add(1, std::memory_order_relaxed);
+  }
+  return true;
+}
+
+bool run_full_ring_scenario(const FullRingScenario& scenario,
+                            uint64_t max_items, double seconds) {
+  FullRun run(scenario);
+  const Clock::time_point start = Clock::now();
+  const Clock::time_point stop_writer_at =
+      start + std::chrono::duration_cast<Clock::duration>(
+                  std::chrono::duration<double>(seconds));
+  run.give_up_at = stop_writer_at + std::chrono::seconds(30);
+
+  std::thread state_reader([&] { poll_full_state(run, run.checks[0]); });
+  std::thread reader([&] { poll_full_read_many(run, false, run.checks[1]); });
+  std::thread head_reader(
+      [&] { poll_full_read_many(run, true, run.checks[2]); });
+  uint64_t appended = 0;
+  append_full_ring_batches(run, max_items, stop_writer_at, appended);
+  run.writer_done.store(true, std::memory_order_release);
+  state_reader.join();
+  reader.join();
+  head_reader.join();
+  const uint64_t state_checks = run.checks[0].load(std::memory_order_relaxed);
+  const uint64_t read_checks = run.checks[1].load(std::memory_order_relaxed);
+  const uint64_t head_read_checks =
+      run.checks[2].load(std::memory_order_relaxed);
+
+  const double elapsed =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("full ring, capacity %" PRIu32 ", batches of %" PRIu32
+              ": %.2f s, %" PRIu64 " items appended, %" PRIu64
+              " state checks, %" PRIu64 " read_many(0) checks, %" PRIu64
+              " read_many(head) checks\n",
+              scenario.capacity, scenario.batch, elapsed, appended,
+              state_checks, read_checks, head_read_checks);
+  bool ok = run.failures.count() == 0;
+  if (appended <= scenario.capacity) {
+    std::fprintf(stderr, "full ring: no batch after the first\n");
+    ok = false;
+  }
+  if (state_checks == 0 || read_checks == 0 || head_read_checks == 0) {
+    std::fprintf(stderr, "full ring: a reader checked nothing\n");
+    ok = false;
+  }
+  return ok;
+}
+
 uint64_t setting(int argc, char** argv, int index, const char* variable,
                  uint64_t fallback) {
   if (argc > index) {
@@ -548,6 +775,13 @@ int main(int argc, char** argv) {
   for (const Scenario& scenario : scenarios) {
     ok = run_scenario(scenario, items_per_writer,
                       static_cast<double>(seconds)) &&
+         ok;
+  }
+
+  const FullRingScenario full_ring_scenarios[] = {{8, 4}, {97, 5}, {3, 7}};
+  for (const FullRingScenario& scenario : full_ring_scenarios) {
+    ok = run_full_ring_scenario(scenario, items_per_writer,
+                                static_cast<double>(seconds)) &&
          ok;
   }
   std::printf("%s\n", ok ? "stress test passed" : "stress test FAILED");

@@ -24,8 +24,13 @@
 //       40 uint32 ttl_seconds          0 = items never expire
 //       44 uint32 slot_count           1 .. capacity
 //     line 1, published by the writer, loaded by every reader
-//       64 int64  head_sequence        oldest stored item (TTL not applied)
-//       72 int64  tail_sequence        newest stored item, -1 when none yet
+//       64 int64  head_sequence        oldest visible item (TTL not applied)
+//       72 int64  tail_sequence        newest visible item, -1 when none yet
+//       80 uint64 pair_version         seqlock version of the two above: odd
+//                                      while the writer stores them
+//       88 int64  reclaim_sequence     items below it may have their slot and
+//                                      arena bytes reused. Never below
+//                                      head_sequence
 //     line 2, writer bookkeeping, used only under the writer lock
 //      128 uint64 tail_position        arena position after the newest item
 //      136 int64  last_added_ms        added_ms of the newest item, or
@@ -77,7 +82,7 @@ constexpr uint64_t align_up(uint64_t value, uint64_t alignment) noexcept {
 // readable name on the platforms ringcast builds for.
 inline constexpr uint64_t kRegionMagic = 0x54534143474e4952;
 // Bumped on any change to RegionHeader, Slot or the arena rules above.
-inline constexpr uint32_t kRegionLayoutVersion = 1;
+inline constexpr uint32_t kRegionLayoutVersion = 2;
 // Payload positions and lengths in the arena are multiples of this, so every
 // payload is a run of whole 8-byte words that readers load atomically.
 inline constexpr uint64_t kArenaAlignment = 8;
@@ -96,6 +101,8 @@ struct RegionHeader {
   // Published by the writer, loaded by every reader.
   alignas(kCacheLineSize) int64_t head_sequence;
   int64_t tail_sequence;
+  uint64_t pair_version;
+  int64_t reclaim_sequence;
 
   // Writer bookkeeping, read and written only under the writer lock.
   alignas(kCacheLineSize) uint64_t tail_position;
@@ -109,6 +116,8 @@ static_assert(alignof(RegionHeader) == kCacheLineSize);
 static_assert(offsetof(RegionHeader, slot_count) == 44);
 static_assert(offsetof(RegionHeader, head_sequence) == 64);
 static_assert(offsetof(RegionHeader, tail_sequence) == 72);
+static_assert(offsetof(RegionHeader, pair_version) == 80);
+static_assert(offsetof(RegionHeader, reclaim_sequence) == 88);
 static_assert(offsetof(RegionHeader, tail_position) == 128);
 static_assert(offsetof(RegionHeader, last_added_ms) == 136);
 

@@ -123,7 +123,7 @@ inline void store_payload(const RegionView& view, uint64_t position,
 
 // Copies `length` payload bytes at `position` into `out` with relaxed word
 // loads. The bytes may be torn if a writer reused them meanwhile. The caller
-// finds that out afterwards by re-checking headSequence.
+// finds that out afterwards by re-checking reclaim_sequence.
 inline void load_payload(const RegionView& view, uint64_t position,
                          uint64_t length, uint8_t* out) noexcept {
   for (uint64_t done = 0; done < length; done += kArenaAlignment) {

@@ -22,18 +22,33 @@
 // Concurrency invariants
 //
 // Roles. Writers (append) serialize on writer_lock_, so one writer at a time
-// changes a ring. Readers (state, read_one, read_many) take no lock and store
-// nothing shared. Every racing access is an atomic operation, so the code has
-// no data race and runs clean under ThreadSanitizer.
+// changes a ring. Readers (state, read_one, read_many) store nothing shared
+// and first read without a lock. A reader that a writer disturbed tries
+// again, and after kOptimisticReads failed attempts it reads once under
+// writer_lock_, where no writer can disturb it. Every racing access is an
+// atomic operation, so the code has no data race and runs clean under
+// ThreadSanitizer.
+//
+// The head has two roles, kept in two fields. head_sequence and
+// tail_sequence are the visible pair: readers report them and clamp with
+// them, and a writer stores both once, at the end of an append, under the
+// seqlock version pair_version. reclaim_sequence is the oldest item whose
+// memory is intact: a writer moves it before it reuses any slot or arena
+// word, and readers use it only to validate what they copied. Between
+// appends reclaim_sequence == head_sequence. During one it may be ahead.
 //
 // Who writes what, always a writer holding writer_lock_:
 //   region_             release store when a grown region replaces it.
 //   RegionHeader line 0 before the region is published, never afterwards.
-//   head_sequence       relaxed store, followed by a release fence before
+//   reclaim_sequence    relaxed store, followed by a release fence before
 //                       any slot or arena word of an item below it is reused.
-//   tail_sequence       release store after the new items' slots and bytes.
 //   slots, arena words  relaxed stores; plain stores into an unpublished
 //                       region.
+//   pair_version, head_sequence, tail_sequence
+//                       after the new items, in this order: relaxed store of
+//                       an odd version, release fence, relaxed stores of
+//                       head and tail, release store of the next even
+//                       version. Plain stores into an unpublished region.
 //   tail_position, last_added_ms
 //                       plain, read and written only under the lock.
 //   publish_counter_    release increment after each publish or wake_all().
@@ -41,37 +56,49 @@
 // Pairings:
 //   P1 region_ release store -> region_ acquire load at the start of every
 //      read: a reader sees a grown region fully built.
-//   P2 tail_sequence release store -> tail_sequence acquire load: a reader
-//      that loads tail t observes the slot and payload of every item up to
-//      t.
-//   P3 release fence after moving head, before reusing memory -> acquire
-//      fence after a reader's copy, before it re-loads head_sequence. If any
-//      word the reader copied was stored by a reuse, the fences synchronize
-//      and the re-load returns a head above the copied item, so the reader
-//      discards the copy. head_sequence acts as a seqlock version.
-//   P4 writer_lock_ unlock (release) -> lock (acquire): each writer sees the
-//      stores of the previous one, the plain ones included.
-//   P5 publish_counter_ release increment -> acquire load in publish_count()
+//   P2 even pair_version release store -> pair_version acquire load at the
+//      start of a read: a reader that loads the version stored with tail t
+//      observes the slot and payload of every item up to t.
+//   P3 seqlock: release fence after the odd version store -> acquire fence
+//      after a reader's loads of head and tail, before it re-loads
+//      pair_version. If the reader loaded a head or tail stored after that
+//      odd version, the re-load returns a changed version and the reader
+//      tries again. So a pair loaded under one even version was stored
+//      together by one append.
+//   P4 release fence after moving reclaim_sequence, before reusing memory ->
+//      acquire fence after a reader's copy, before it re-loads
+//      reclaim_sequence. If any word the reader copied was stored by a
+//      reuse, the fences synchronize and the re-load returns a sequence
+//      above the copied item, so the reader discards the copy.
+//   P5 writer_lock_ unlock (release) -> lock (acquire): each writer, and
+//      each reader that falls back to the lock, sees the stores of the
+//      previous holder, the plain ones included. Under the lock
+//      reclaim_sequence == head_sequence, so no copy fails validation.
+//   P6 publish_counter_ release increment -> acquire load in publish_count()
 //      and wait_for_publish().
 //
 // What a racing reader may see:
+//   - Only a (head, tail) pair that existed between two appends. A batch
+//     becomes visible all at once, together with the head that it moved
+//     past the items it evicted, so head <= tail + 1 and
+//     tail - head + 1 <= capacity always hold. A full ring without a TTL
+//     stays full in state() while batches overwrite it.
 //   - A replaced region is never written again, so a reader that still uses
 //     it returns a consistent older snapshot.
-//   - A reader loads head after tail (P2), so head is at least the head that
-//     was stored with that tail, and tail - head + 1 <= capacity holds.
-//   - head moves before the items that replace old ones become visible, so
-//     state() can show head advanced while tail is not yet: a size below the
-//     true one, never above. While a batch larger than capacity is in
-//     progress, head can even exceed tail + 1, and is reported as tail + 1.
-//     state() may be stale when it returns, but never shows a sequence as
+//   - state() may be stale when it returns, but never shows a sequence as
 //     readable that was not readable during the call.
-//   - read_one() and read_many() never return a torn or reused item (P3).
+//   - read_one() and read_many() never return a torn or reused item (P4).
+//     They never return fewer items because of an overwrite in progress
+//     either: they try again, and at worst wait on writer_lock_ for the
+//     writer to finish.
 //
 // TTL. With ttl_seconds > 0 every slot stores the caller's clock (ms) at the
 // append, kept non-decreasing in sequence order, and an item is expired once
 // added_ms + ttl_seconds * 1000 <= now_ms. Expired items are a prefix of
-// head..tail, so readers find the effective head by binary search, without a
-// write. append() moves the stored head past expired items.
+// head..tail, so readers find the effective head by binary search from the
+// visible head, without a write, and validate the timestamps they loaded
+// against reclaim_sequence (P4). append() moves the stored head past expired
+// items.
 #pragma once
 
 #include <algorithm>
@@ -82,6 +109,7 @@
 #include <cstdint>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <vector>
 
 #include "ringcast/atomic_word.h"
@@ -126,6 +154,11 @@ class RingBuffer {
   // allocates about 1.7 KiB.
   static constexpr uint32_t kInitialSlotCount = 16;
   static constexpr uint64_t kInitialArenaBytes = 1024;
+  // Lock-free attempts of one read before it reads under the writer lock.
+  // NOTE: a reader that falls back keeps writers waiting while it copies up
+  // to max_count items. Only readers that writers disturb this many times
+  // in a row get there.
+  static constexpr uint32_t kOptimisticReads = 4;
 
   // capacity: 1 .. kMaxCapacity items (asserted; validate before calling).
   // Throws std::bad_alloc.
@@ -163,7 +196,8 @@ class RingBuffer {
 
   // Copies the item at `sequence` into `out`, which is cleared first.
   // Returns kStale when sequence < head (overwritten or expired at now_ms),
-  // kNotYet when sequence > tail. Lock-free.
+  // kNotYet when sequence > tail. Lock-free unless writers overwrite the
+  // item during kOptimisticReads attempts (see the invariants).
   ReadStatus read_one(int64_t sequence, int64_t now_ms,
                       std::vector<uint8_t>& out) const;
 
@@ -171,9 +205,10 @@ class RingBuffer {
   // at start clamped into [head, tail + 1]. The frame ends after tail, or
   // after the item that brings the payload bytes to `max_bytes` or more. So
   // it contains at least one item when one exists, and may exceed max_bytes
-  // by less than one item. Lock-free. Items that a writer overwrote during the
-  // copy are dropped from the front of the frame, and start_sequence then
-  // reports the later start.
+  // by less than one item. The frame reflects one (head, tail) pair that
+  // existed: a copy that a writer overwrote meanwhile is discarded and the
+  // read starts again. Lock-free unless that happens kOptimisticReads times
+  // in a row (see the invariants).
   ReadManyResult read_many(int64_t start, uint32_t max_count, size_t max_bytes,
                            int64_t now_ms, std::vector<uint8_t>& out) const;
 
@@ -199,6 +234,9 @@ class RingBuffer {
   uint64_t allocated_bytes() const;
 
  private:
+  // Lets the tests run the steps of an append one at a time.
+  friend class RingBufferTestPeer;
+
   // The region one read works on, and the head and tail it read there.
   struct ReadSnapshot {
     RegionView view;
@@ -232,14 +270,39 @@ class RingBuffer {
 
   static int64_t first_unexpired(const RegionView& view, int64_t from,
                                  int64_t tail, int64_t cutoff) noexcept;
-  ReadSnapshot begin_read(int64_t now_ms) const noexcept;
+  // One lock-free attempt to load a consistent visible pair, with the items
+  // expired at now_ms excluded from head when exclude_expired is set.
+  // Returns nothing when a writer disturbed it.
+  std::optional<ReadSnapshot> try_snapshot(int64_t now_ms,
+                                           bool exclude_expired) const noexcept;
+  // The same, for a caller that holds writer_lock_.
+  ReadSnapshot locked_snapshot(int64_t now_ms,
+                               bool exclude_expired) const noexcept;
+  // Calls attempt(snapshot) on lock-free snapshots until it returns true, at
+  // most kOptimisticReads times, then once under writer_lock_.
+  template <typename Attempt>
+  void read_consistently(int64_t now_ms, bool exclude_expired,
+                         Attempt&& attempt) const;
+  // Returns true when no word copied from the items at or above `first`
+  // was reused during the copy. Call it after the copy.
+  static bool copy_intact(const RegionView& view, int64_t first) noexcept;
+  // Appends a frame of snapshot's items to `out`. Returns false, with `out`
+  // restored, when a writer reused a copied item.
+  bool try_read_many(const ReadSnapshot& snapshot, int64_t start,
+                     uint32_t max_count, size_t max_bytes,
+                     std::vector<uint8_t>& out, ReadManyResult& result) const;
 
   // Returns false when kFail must reject a batch of `count` items.
   bool has_room(int64_t live_size, size_t count) const noexcept;
   AppendPlan plan_append(const RegionView& view, const ItemView* items,
                          size_t count, int64_t now_ms) const noexcept;
+  // Moves reclaim_sequence to new_head before memory is reused.
+  static void reclaim_below(RegionHeader& header, int64_t new_head) noexcept;
   static void store_items(const RegionView& view, const AppendPlan& plan,
                           const ItemView* items, size_t count) noexcept;
+  // Makes head and tail visible together (seqlock write).
+  static void publish_pair(RegionHeader& header, int64_t head,
+                           int64_t tail) noexcept;
   void append_in_place(const RegionView& view, const AppendPlan& plan,
                        const ItemView* items, size_t count) noexcept;
   void append_with_growth(const RegionView& view, const AppendPlan& plan,
@@ -284,7 +347,7 @@ inline int64_t RingBuffer::first_unexpired(const RegionView& view, int64_t from,
                                            int64_t tail,
                                            int64_t cutoff) noexcept {
   // Relaxed loads: the caller either holds the writer lock or validates the
-  // result by re-loading head after an acquire fence (P3).
+  // result against reclaim_sequence (P4).
   if (from > tail ||
       load_word(view.slot(from).added_ms, std::memory_order_relaxed) > cutoff) {
     return from;
@@ -305,37 +368,88 @@ inline int64_t RingBuffer::first_unexpired(const RegionView& view, int64_t from,
   return low;
 }
 
-inline RingBuffer::ReadSnapshot RingBuffer::begin_read(
-    int64_t now_ms) const noexcept {
+inline std::optional<RingBuffer::ReadSnapshot> RingBuffer::try_snapshot(
+    int64_t now_ms, bool exclude_expired) const noexcept {
   RegionHeader* region = region_.load(std::memory_order_acquire);  // P1
-  const RegionView view(region);
+  const RegionHeader& header = *region;
+  const uint64_t version =
+      load_word(header.pair_version, std::memory_order_acquire);  // P2
+  if (version % 2 != 0) {
+    return std::nullopt;
+  }
+  // Relaxed: the acquire load above keeps these loads after it.
+  const int64_t head =
+      load_word(header.head_sequence, std::memory_order_relaxed);
   const int64_t tail =
-      load_word(region->tail_sequence, std::memory_order_acquire);  // P2
-  // Relaxed: the acquire load above keeps this load after it.
-  int64_t head = load_word(region->head_sequence, std::memory_order_relaxed);
-  if (ttl_ms_ == 0) {
-    return {view, std::min(head, tail + 1), tail};
+      load_word(header.tail_sequence, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_acquire);  // P3
+  if (load_word(header.pair_version, std::memory_order_relaxed) != version) {
+    return std::nullopt;
   }
+  assert(head <= tail + 1 && tail - head + 1 <= int64_t{capacity_} &&
+         "a consistent pair holds 0 .. capacity items");
 
-  const int64_t cutoff = expiry_cutoff(now_ms);
-  for (;;) {
-    const int64_t live =
-        first_unexpired(view, std::min(head, tail + 1), tail, cutoff);
-    // P3: if a timestamp above came from a reused slot, the re-load returns
-    // a moved head, and the search runs again from there.
-    std::atomic_thread_fence(std::memory_order_acquire);
-    const int64_t recheck =
-        load_word(region->head_sequence, std::memory_order_relaxed);
-    if (recheck == head) {
-      return {view, live, tail};
-    }
-    head = recheck;
+  const RegionView view(region);
+  if (!exclude_expired || ttl_ms_ == 0) {
+    return ReadSnapshot{view, head, tail};
   }
+  const int64_t live = first_unexpired(view, head, tail, expiry_cutoff(now_ms));
+  // The search loaded head's slot first, so any reuse it saw moved
+  // reclaim_sequence above head.
+  if (!copy_intact(view, head)) {
+    return std::nullopt;
+  }
+  return ReadSnapshot{view, live, tail};
+}
+
+inline RingBuffer::ReadSnapshot RingBuffer::locked_snapshot(
+    int64_t now_ms, bool exclude_expired) const noexcept {
+  // Relaxed: the lock orders these loads after the last writer's stores (P5).
+  const RegionView view(region_.load(std::memory_order_relaxed));
+  const RegionHeader& header = view.header();
+  const int64_t head =
+      load_word(header.head_sequence, std::memory_order_relaxed);
+  const int64_t tail =
+      load_word(header.tail_sequence, std::memory_order_relaxed);
+  assert(load_word(header.reclaim_sequence, std::memory_order_relaxed) ==
+             head &&
+         "between appends the reclaimed sequence is the head");
+  if (!exclude_expired || ttl_ms_ == 0) {
+    return {view, head, tail};
+  }
+  return {view, first_unexpired(view, head, tail, expiry_cutoff(now_ms)), tail};
+}
+
+template <typename Attempt>
+void RingBuffer::read_consistently(int64_t now_ms, bool exclude_expired,
+                                   Attempt&& attempt) const {
+  for (uint32_t i = 0; i < kOptimisticReads; ++i) {
+    const std::optional<ReadSnapshot> snapshot =
+        try_snapshot(now_ms, exclude_expired);
+    if (snapshot && attempt(*snapshot)) {
+      return;
+    }
+  }
+  std::lock_guard<WriterLock> guard(writer_lock_);
+  [[maybe_unused]] const bool done =
+      attempt(locked_snapshot(now_ms, exclude_expired));
+  assert(done && "no writer can disturb a read under the writer lock");
+}
+
+inline bool RingBuffer::copy_intact(const RegionView& view,
+                                    int64_t first) noexcept {
+  std::atomic_thread_fence(std::memory_order_acquire);  // P4
+  return load_word(view.header().reclaim_sequence, std::memory_order_relaxed) <=
+         first;
 }
 
 inline RingState RingBuffer::state(int64_t now_ms) const noexcept {
-  const ReadSnapshot snapshot = begin_read(now_ms);
-  return {snapshot.head, snapshot.tail};
+  RingState state{};
+  read_consistently(now_ms, true, [&](const ReadSnapshot& snapshot) noexcept {
+    state = {snapshot.head, snapshot.tail};
+    return true;
+  });
+  return state;
 }
 
 inline bool RingBuffer::has_room(int64_t live_size,
@@ -353,9 +467,12 @@ inline RingBuffer::AppendPlan RingBuffer::plan_append(
     int64_t now_ms) const noexcept {
   const RegionHeader& header = view.header();
   AppendPlan plan{};
-  // Relaxed: only writers store these, and the lock orders them (P4).
+  // Relaxed: only writers store these, and the lock orders them (P5).
   plan.old_head = load_word(header.head_sequence, std::memory_order_relaxed);
   plan.old_tail = load_word(header.tail_sequence, std::memory_order_relaxed);
+  assert(load_word(header.reclaim_sequence, std::memory_order_relaxed) ==
+             plan.old_head &&
+         "between appends the reclaimed sequence is the head");
   plan.live_head = ttl_ms_ == 0
                        ? plan.old_head
                        : first_unexpired(view, plan.old_head, plan.old_tail,
@@ -384,6 +501,31 @@ inline RingBuffer::AppendPlan RingBuffer::plan_append(
   return plan;
 }
 
+inline void RingBuffer::reclaim_below(RegionHeader& header,
+                                      int64_t new_head) noexcept {
+  if (new_head !=
+      load_word(header.reclaim_sequence, std::memory_order_relaxed)) {
+    store_word(header.reclaim_sequence, new_head, std::memory_order_relaxed);
+  }
+  // P4: orders the store above before every reuse of a slot or arena word
+  // that follows. Issued on every append, because an earlier append, maybe
+  // on another thread, may have moved the sequence that allows this reuse.
+  std::atomic_thread_fence(std::memory_order_release);
+}
+
+inline void RingBuffer::publish_pair(RegionHeader& header, int64_t head,
+                                     int64_t tail) noexcept {
+  // Relaxed: only writers store the version, and the lock orders them (P5).
+  const uint64_t version =
+      load_word(header.pair_version, std::memory_order_relaxed);
+  store_word(header.pair_version, version + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);  // P3
+  store_word(header.head_sequence, head, std::memory_order_relaxed);
+  store_word(header.tail_sequence, tail, std::memory_order_relaxed);
+  store_word(header.pair_version, version + 2,
+             std::memory_order_release);  // P2
+}
+
 inline void RingBuffer::store_items(const RegionView& view,
                                     const AppendPlan& plan,
                                     const ItemView* items,
@@ -410,16 +552,9 @@ inline void RingBuffer::append_in_place(const RegionView& view,
                                         const ItemView* items,
                                         size_t count) noexcept {
   RegionHeader& header = view.header();
-  if (plan.new_head != plan.old_head) {
-    store_word(header.head_sequence, plan.new_head, std::memory_order_relaxed);
-  }
-  // P3: orders the head store above before every reuse of a slot or arena
-  // word below. Issued on every append, because an earlier append, maybe on
-  // another thread, may have moved the head that allows this reuse.
-  std::atomic_thread_fence(std::memory_order_release);
+  reclaim_below(header, plan.new_head);
   store_items(view, plan, items, count);
-  store_word(header.tail_sequence, plan.new_tail,
-             std::memory_order_release);  // P2
+  publish_pair(header, plan.new_head, plan.new_tail);
 }
 
 inline void RingBuffer::append_with_growth(const RegionView& view,
@@ -469,6 +604,7 @@ inline void RingBuffer::append_with_growth(const RegionView& view,
   store_items(to, plan, items, count);
   to_header.head_sequence = plan.new_head;
   to_header.tail_sequence = plan.new_tail;
+  to_header.reclaim_sequence = plan.new_head;
 
   // Keep ownership before publishing: push_back can throw, and a published
   // region must never be freed.
@@ -484,7 +620,7 @@ inline int64_t RingBuffer::append(const ItemView* items, size_t count,
   int64_t new_tail = -1;
   {
     std::lock_guard<WriterLock> guard(writer_lock_);
-    // Relaxed: only writers store region_, and the lock orders them (P4).
+    // Relaxed: only writers store region_, and the lock orders them (P5).
     const RegionView view(region_.load(std::memory_order_relaxed));
     const AppendPlan plan = plan_append(view, items, count, now_ms);
     if (policy == OverflowPolicy::kFail &&
@@ -501,56 +637,60 @@ inline int64_t RingBuffer::append(const ItemView* items, size_t count,
     new_tail = plan.new_tail;
   }
   // Outside the lock: the wake-up may be a system call.
-  publish_counter_.increment();  // P5
+  publish_counter_.increment();  // P6
   return new_tail;
 }
 
 inline ReadStatus RingBuffer::read_one(int64_t sequence, int64_t now_ms,
                                        std::vector<uint8_t>& out) const {
-  out.clear();
-  RegionHeader* region = region_.load(std::memory_order_acquire);  // P1
-  const RegionView view(region);
-  const int64_t tail =
-      load_word(region->tail_sequence, std::memory_order_acquire);  // P2
-  if (sequence > tail) {
-    return ReadStatus::kNotYet;
-  }
-  // Relaxed: the acquire load above keeps this load after it.
-  if (sequence < load_word(region->head_sequence, std::memory_order_relaxed)) {
-    return ReadStatus::kStale;
-  }
-
-  const Slot& slot = view.slot(sequence);
-  const int64_t added_ms = load_word(slot.added_ms, std::memory_order_relaxed);
-  if (ttl_ms_ != 0 && added_ms <= expiry_cutoff(now_ms)) {
-    // Right even if the slot was reused meanwhile: then the item is below
-    // head, which is stale too.
-    return ReadStatus::kStale;
-  }
-  const int64_t stored_sequence =
-      load_word(slot.sequence, std::memory_order_relaxed);
-  const uint64_t position = load_word(slot.position, std::memory_order_relaxed);
-  // A reused slot contains another item's length, which still fits this
-  // region's arena, so the copy stays in bounds until it is discarded.
-  const uint64_t length = load_word(slot.length, std::memory_order_relaxed);
-  out.resize(static_cast<size_t>(length));
-  load_payload(view, position, length, out.data());
-
-  std::atomic_thread_fence(std::memory_order_acquire);  // P3
-  if (sequence < load_word(region->head_sequence, std::memory_order_relaxed)) {
+  ReadStatus status = ReadStatus::kOk;
+  // Expiry is checked on the item's own slot, so skip the binary search.
+  read_consistently(now_ms, false, [&](const ReadSnapshot& snapshot) {
     out.clear();
-    return ReadStatus::kStale;
-  }
-  assert(stored_sequence == sequence &&
-         "a slot that passed the head re-check holds the requested item");
-  (void)stored_sequence;
-  return ReadStatus::kOk;
+    if (sequence > snapshot.tail) {
+      status = ReadStatus::kNotYet;
+      return true;
+    }
+    if (sequence < snapshot.head) {
+      status = ReadStatus::kStale;
+      return true;
+    }
+
+    const Slot& slot = snapshot.view.slot(sequence);
+    const int64_t stored_sequence =
+        load_word(slot.sequence, std::memory_order_relaxed);
+    const int64_t added_ms =
+        load_word(slot.added_ms, std::memory_order_relaxed);
+    const uint64_t position =
+        load_word(slot.position, std::memory_order_relaxed);
+    // A reused slot contains another item's length, which still fits this
+    // region's arena, so the copy stays in bounds until it is discarded.
+    const uint64_t length = load_word(slot.length, std::memory_order_relaxed);
+    out.resize(static_cast<size_t>(length));
+    load_payload(snapshot.view, position, length, out.data());
+    if (!copy_intact(snapshot.view, sequence)) {
+      return false;
+    }
+    assert(stored_sequence == sequence &&
+           "a slot that passed validation holds the requested item");
+    (void)stored_sequence;
+
+    if (ttl_ms_ != 0 && added_ms <= expiry_cutoff(now_ms)) {
+      out.clear();
+      status = ReadStatus::kStale;
+      return true;
+    }
+    status = ReadStatus::kOk;
+    return true;
+  });
+  return status;
 }
 
-inline ReadManyResult RingBuffer::read_many(int64_t start, uint32_t max_count,
-                                            size_t max_bytes, int64_t now_ms,
-                                            std::vector<uint8_t>& out) const {
-  const ReadSnapshot snapshot = begin_read(now_ms);
+inline bool RingBuffer::try_read_many(const ReadSnapshot& snapshot,
+                                      int64_t start, uint32_t max_count,
+                                      size_t max_bytes,
+                                      std::vector<uint8_t>& out,
+                                      ReadManyResult& result) const {
   const RegionView& view = snapshot.view;
   const int64_t first = std::clamp(start, snapshot.head, snapshot.tail + 1);
 
@@ -579,33 +719,27 @@ inline ReadManyResult RingBuffer::read_many(int64_t start, uint32_t max_count,
     payload_bytes += length;
     ++count;
   }
-
-  std::atomic_thread_fence(std::memory_order_acquire);  // P3
-  const int64_t head =
-      load_word(view.header().head_sequence, std::memory_order_relaxed);
-  int64_t result_start = first;
-  if (head > first) {
-    // The records below the re-loaded head may be torn: drop them.
-    const auto dropped =
-        static_cast<uint32_t>(std::min<int64_t>(head - first, count));
-    const size_t records_offset = frame_offset + kFrameHeaderBytes;
-    size_t kept_offset = records_offset;
-    for (uint32_t i = 0; i < dropped; ++i) {
-      kept_offset += record_bytes(
-          load_le32(out.data() + kept_offset + kRecordLengthOffset));
-    }
-    out.erase(out.begin() + static_cast<ptrdiff_t>(records_offset),
-              out.begin() + static_cast<ptrdiff_t>(kept_offset));
-    count -= dropped;
-    result_start = std::min(head, snapshot.tail + 1);
+  if (count > 0 && !copy_intact(view, first)) {
+    out.resize(frame_offset);
+    return false;
   }
 
   uint8_t* frame = out.data() + frame_offset;
-  store_le64(frame + kFrameStartSequenceOffset,
-             static_cast<uint64_t>(result_start));
+  store_le64(frame + kFrameStartSequenceOffset, static_cast<uint64_t>(first));
   store_le32(frame + kFrameCountOffset, count);
   store_le32(frame + kFrameReservedOffset, 0);
-  return {result_start, count};
+  result = {first, count};
+  return true;
+}
+
+inline ReadManyResult RingBuffer::read_many(int64_t start, uint32_t max_count,
+                                            size_t max_bytes, int64_t now_ms,
+                                            std::vector<uint8_t>& out) const {
+  ReadManyResult result{};
+  read_consistently(now_ms, true, [&](const ReadSnapshot& snapshot) {
+    return try_read_many(snapshot, start, max_count, max_bytes, out, result);
+  });
+  return result;
 }
 
 inline uint64_t RingBuffer::allocated_bytes() const {
