@@ -3,6 +3,7 @@
  * types the functions it exports. Ring functions take the ring's handle first.
  */
 import path from 'node:path';
+import { types } from 'node:util';
 
 /** Opaque handle to a native ring; keeps the ring alive while referenced. */
 export interface RingHandle {
@@ -35,6 +36,8 @@ export interface NativeBinding {
   encode(value: unknown, rootPath: string): Buffer;
   /** Decodes the value stored in buffer[offset, offset + length). */
   decode(buffer: Uint8Array, offset: number, length: number): unknown;
+  /** Gives the codec util.types.isProxy, which Node-API lacks, so it can reject Proxies. */
+  setProxyCheck(isProxy: (value: unknown) => boolean): void;
 
   /**
    * Returns the process-wide ring named `name`, creating it with the given configuration
@@ -81,6 +84,20 @@ export interface NativeBinding {
   ringSubscribe(handle: RingHandle, callback: (reason: number) => void): number;
   /** Ends a subscription; a no-op for an unknown id. */
   ringUnsubscribe(handle: RingHandle, subscriptionId: number): void;
+  /**
+   * Returns the ring's publish counter, which changes after every add that stored items and
+   * on destroy. BINARY rings only.
+   */
+  ringPublishCount(handle: RingHandle): number;
+  /**
+   * Blocks this thread, event loop included, until the publish counter differs from `seen`
+   * or `timeoutMs` (an integer 0 .. 2^31-1) elapses, and returns the counter. An add from
+   * another thread or a destroy ends the wait. worker.terminate() cannot interrupt it, so
+   * callers wait in short slices. BINARY rings only.
+   */
+  ringWaitForPublish(handle: RingHandle, seen: number, timeoutMs: number): number;
+  /** Returns how many threads are blocked in ringWaitForPublish on the ring right now. */
+  ringBlockedCount(handle: RingHandle): number;
 }
 
 // The compiled file lives in dist/, so the package root is one level up.
@@ -88,3 +105,4 @@ export interface NativeBinding {
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
 export const binding = load(path.join(__dirname, '..')) as NativeBinding;
+binding.setProxyCheck(types.isProxy);

@@ -444,6 +444,10 @@ class Encoder {
     napi_valuetype prototype_type;
     Check(env_, napi_typeof(env_, prototype, &prototype_type));
     if (prototype_type == napi_null) {
+      // Node-API reports a Proxy's prototype as null, so a Proxy around an
+      // array, a Map or a class instance lands here and would be stored as a
+      // plain object with its contents lost.
+      if (IsProxy(value)) RejectProxy(location);
       EncodeProperties(value, true, location);
       return;
     }
@@ -583,6 +587,25 @@ class Encoder {
                PathOf(env_, root_path_, location) + " is " + kind +
                    ", which the BINARY format cannot store. " +
                    kSupportedValues);
+  }
+
+  bool IsProxy(napi_value value) {
+    if (data_.is_proxy.IsEmpty()) return false;
+    napi_value check;
+    napi_value result;
+    bool is_proxy = false;
+    Check(env_, napi_get_reference_value(env_, data_.is_proxy, &check));
+    Check(env_, napi_call_function(env_, check, check, 1, &value, &result));
+    Check(env_, napi_get_value_bool(env_, result, &is_proxy));
+    return is_proxy;
+  }
+
+  [[noreturn, gnu::noinline, gnu::cold]] void RejectProxy(
+      const Location& location) {
+    ThrowCoded(env_, ErrorType::kTypeError, kInvalidValue,
+               PathOf(env_, root_path_, location) +
+                   " is a Proxy, which the BINARY format cannot store. "
+                   "Store the object it wraps, or a plain copy of it");
   }
 
   [[noreturn, gnu::noinline, gnu::cold]] void RejectSymbolKey(
@@ -1109,6 +1132,14 @@ void InitCodec(Napi::Env env, Napi::Object exports, CodecEnvData& data) {
                                   Guarded<DecodeFunction>, nullptr, &decode));
   exports.Set("encode", encode);
   exports.Set("decode", decode);
+  exports.Set("setProxyCheck",
+              Napi::Function::New(
+                  env,
+                  [&data](const Napi::CallbackInfo& info) {
+                    data.is_proxy =
+                        Napi::Persistent(info[0].As<Napi::Function>());
+                  },
+                  "setProxyCheck"));
 }
 
 void EncodeValue(Napi::Env env, const CodecEnvData& data, Napi::Value value,

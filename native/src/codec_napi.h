@@ -19,6 +19,9 @@ struct CodecEnvData {
   // Object.create, used to build null-prototype objects (Node-API has no
   // call that sets a prototype).
   Napi::FunctionReference object_create;
+  // util.types.isProxy, set by the loader through `setProxyCheck`: Node-API
+  // cannot tell a Proxy from a null-prototype object.
+  Napi::FunctionReference is_proxy;
 };
 
 // Fills `data` for this environment and adds `encode` and `decode` to exports.

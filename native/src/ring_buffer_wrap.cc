@@ -73,6 +73,8 @@ struct RingEntry {
   // Size of `subscribers`, loaded without the mutex by writers.
   std::atomic<uint32_t> subscriber_count{0};
   std::atomic<bool> destroyed{false};
+  // Threads inside ringWaitForPublish on this ring, for ringBlockedCount.
+  std::atomic<uint32_t> blocked_threads{0};
 };
 
 namespace {
@@ -673,6 +675,55 @@ Napi::Value RingReadMany(const Napi::CallbackInfo& info) {
   return Napi::Buffer<uint8_t>::Copy(env, bytes.data(), bytes.size());
 }
 
+// ringPublishCount(handle) -> the ring's publish counter (RingBuffer::
+// publish_count()). Exact while below 2^53, which at one add per nanosecond
+// takes over 100 days.
+Napi::Value RingPublishCount(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const RingEntry& entry = *HandleEntryOf(info);
+  const RingBuffer& ring = BinaryRingOf(env, entry);
+  return Napi::Number::New(env, static_cast<double>(ring.publish_count()));
+}
+
+// ringWaitForPublish(handle, seen, timeoutMs) -> publish counter
+//
+// Blocks the calling thread, and so its event loop, until the publish
+// counter differs from `seen` or timeoutMs (0 .. 2^31-1) elapses. Nothing
+// of this environment runs meanwhile; other threads are not affected. An
+// add that stores items or a destroy, from any thread, ends the wait.
+//
+// NOTE: worker.terminate() cannot interrupt the futex wait. Callers pass
+// short timeouts and loop in JavaScript, where V8 handles the termination
+// request between two calls.
+Napi::Value RingWaitForPublish(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RingEntry& entry = *HandleEntryOf(info);
+  const RingBuffer& ring = BinaryRingOf(env, entry);
+  const double seen = info[1].As<Napi::Number>().DoubleValue();
+  const int64_t timeout_ms = info[2].As<Napi::Number>().Int64Value();
+  if (!(seen >= 0 && seen <= 9007199254740992.0) || timeout_ms < 0 ||
+      timeout_ms > std::numeric_limits<int32_t>::max()) {
+    throw CodedRangeError(env,
+                          "seen must be a value from ringPublishCount and "
+                          "timeoutMs an integer from 0 to 2147483647",
+                          kInvalidArgument);
+  }
+
+  entry.blocked_threads.fetch_add(1, std::memory_order_relaxed);
+  const uint64_t count =
+      ring.wait_for_publish(static_cast<uint64_t>(seen), timeout_ms);
+  entry.blocked_threads.fetch_sub(1, std::memory_order_relaxed);
+  return Napi::Number::New(env, static_cast<double>(count));
+}
+
+// ringBlockedCount(handle) -> threads blocked in ringWaitForPublish now.
+// A snapshot for tests and diagnostics.
+Napi::Value RingBlockedCount(const Napi::CallbackInfo& info) {
+  const RingEntry& entry = *HandleEntryOf(info);
+  return Napi::Number::New(
+      info.Env(), entry.blocked_threads.load(std::memory_order_relaxed));
+}
+
 // ringSubscribe(handle, callback) -> subscription id
 Napi::Value RingSubscribe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -772,6 +823,9 @@ void InitRing(Napi::Env env, Napi::Object exports, RingEnvData& data) {
       {"ringReadMany", RingReadMany},
       {"ringSubscribe", RingSubscribe},
       {"ringUnsubscribe", RingUnsubscribe},
+      {"ringPublishCount", RingPublishCount},
+      {"ringWaitForPublish", RingWaitForPublish},
+      {"ringBlockedCount", RingBlockedCount},
   };
   for (const Export& entry : kExports) {
     exports.Set(entry.name,

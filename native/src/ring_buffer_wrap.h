@@ -15,6 +15,13 @@
 // also destroyed when the environment that created it is torn down, because
 // its items lived in that environment's heap.
 //
+// Blocking waits. `ringWaitForPublish` sleeps in the ring's publish counter
+// (publish_counter.h) on the calling thread, for the synchronous view of a
+// ring. An add that stores items ends every such wait, and so does destroy,
+// which calls wake_all() after marking the entry destroyed, so a woken
+// reader that checks `destroyed` sees it. A wait holds no lock of this
+// file, so adds, destroys and subscriptions on other threads go on.
+//
 // Threads. The addon is loaded once per process, so the registry is shared
 // by the main thread and every worker: a worker that opens `events` gets the
 // ring the main thread opened. Each environment (main thread or worker) has
@@ -49,6 +56,13 @@
 // thread-safe function while that function is still valid. The instance-data
 // destructor would run too late: the environment is deleted only after its
 // thread-safe functions are freed, and other threads could call them between.
+//
+// Termination. From the moment worker.terminate() is called, most Node-API
+// calls on that worker fail, also in the middle of a function of this addon.
+// node-addon-api then throws a Napi::Error, and turning it into a JavaScript
+// exception fails as well. binding.gyp defines
+// NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS, so node-addon-api drops that
+// exception instead of rethrowing it, which would abort the process.
 #pragma once
 
 #include <napi.h>
@@ -94,8 +108,9 @@ struct RingEnvData {
 };
 
 // Fills `data` for this environment and adds ringOpen, ringDestroy,
-// ringState, ringAdd, ringAddAll, ringReadOne, ringReadMany, ringSubscribe
-// and ringUnsubscribe to `exports`. Call after the addon's instance data is
+// ringState, ringAdd, ringAddAll, ringReadOne, ringReadMany, ringSubscribe,
+// ringUnsubscribe, ringPublishCount, ringWaitForPublish and ringBlockedCount
+// to `exports`. Call after the addon's instance data is
 // set: the ring functions find the codec's data through it.
 void InitRing(Napi::Env env, Napi::Object exports, RingEnvData& data);
 

@@ -4,17 +4,27 @@ import {
   DistributedObjectDestroyedError,
   ErrorCode,
   StaleSequenceError,
-  typeError,
+  TimeoutError,
 } from '../errors';
 import { ItemBatch, LazyReadResultSet } from '../read-result-set';
 import {
   OverflowPolicy,
+  type BlockingRingbuffer,
   type ReadFilter,
   type ReadOptions,
   type ReadResultSet,
   type Ringbuffer,
 } from '../ring-buffer';
-import { describe, invalidRange, toSafeInteger } from '../validate';
+import {
+  checkItem,
+  checkItems,
+  invalidRange,
+  toFailOnOverflow,
+  toReadManyArguments,
+  toReadSequence,
+  toSignal,
+} from '../validate';
+import { EmbeddedBlockingRingbuffer } from './blocking';
 import { ReadStatus, WakeReason, type RingStore } from './store';
 
 /** What a ring proxy needs from the client that created it. */
@@ -23,6 +33,22 @@ export interface ProxyContext {
   checkActive(): void;
   /** Opens the ring again under its name after it was destroyed. */
   reopen(): RingStore;
+}
+
+/**
+ * A read whose arguments passed validation. The async proxy and the blocking view differ
+ * only in how they wait between two attempts.
+ * @internal
+ */
+export interface PreparedRead<R> {
+  /** The store the read works on; a destroy of its ring makes `attempt` throw. */
+  readonly store: RingStore;
+  /** The call and its arguments for error messages, such as `readOne(sequence=5)`. */
+  readonly operation: string;
+  /** Returns the result once the read's condition holds, else undefined; throws on failure. */
+  attempt(): { value: R } | undefined;
+  /** Returns or throws what the read gives when its wait timed out after `timeoutMs`. */
+  timedOut(timeoutMs: number): R;
 }
 
 /** A read waiting for items; `check` settles it when its condition is met. */
@@ -51,35 +77,6 @@ function wakeLocalWaiters(name: string): void {
   });
 }
 
-function toPolicy(policy: unknown): boolean {
-  if (policy === OverflowPolicy.OVERWRITE) return false;
-  if (policy === OverflowPolicy.FAIL) return true;
-  throw typeError(
-    ErrorCode.INVALID_ARGUMENT,
-    `overflowPolicy=${describe(policy)} is invalid; expected "OVERWRITE" or "FAIL"`,
-  );
-}
-
-function checkSignal(options: ReadOptions | undefined): AbortSignal | undefined {
-  if (options === undefined || options === null) return undefined;
-  if (typeof options !== 'object') {
-    throw typeError(
-      ErrorCode.INVALID_ARGUMENT,
-      `options=${describe(options)} is invalid; expected an object such as { signal }`,
-    );
-  }
-  const { signal } = options;
-  if (signal === undefined) return undefined;
-  if (!(signal instanceof AbortSignal)) {
-    throw typeError(
-      ErrorCode.INVALID_ARGUMENT,
-      `options.signal=${describe(signal)} is invalid; expected an AbortSignal`,
-    );
-  }
-  if (signal.aborted) throw new AbortError(signal.reason);
-  return signal;
-}
-
 /** @internal */
 export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
   readonly #name: string;
@@ -87,6 +84,7 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
   #store: RingStore;
   readonly #waiters = new Set<Waiter>();
   #unsubscribe: (() => void) | undefined;
+  #blocking: EmbeddedBlockingRingbuffer<T> | undefined;
 
   constructor(name: string, store: RingStore, context: ProxyContext) {
     this.#name = name;
@@ -99,27 +97,105 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
   }
 
   async capacity(): Promise<number> {
+    return this.capacitySync();
+  }
+
+  async size(): Promise<number> {
+    return this.sizeSync();
+  }
+
+  async headSequence(): Promise<number> {
+    return this.headSequenceSync();
+  }
+
+  async tailSequence(): Promise<number> {
+    return this.tailSequenceSync();
+  }
+
+  async remainingCapacity(): Promise<number> {
+    return this.remainingCapacitySync();
+  }
+
+  async add(item: T, overflowPolicy: OverflowPolicy = OverflowPolicy.OVERWRITE): Promise<number> {
+    return this.addSync(item, overflowPolicy);
+  }
+
+  async addAll(
+    items: readonly T[],
+    overflowPolicy: OverflowPolicy = OverflowPolicy.OVERWRITE,
+  ): Promise<number> {
+    return this.addAllSync(items, overflowPolicy);
+  }
+
+  async readOne(sequence: number | bigint, options?: ReadOptions): Promise<T> {
+    let signal: AbortSignal | undefined;
+    const read = this.prepareReadOne(sequence, () => {
+      signal = toSignal(options);
+    });
+    const result = read.attempt();
+    if (result !== undefined) return result.value;
+    return this.#wait(signal, read.attempt);
+  }
+
+  async readMany(
+    startSequence: number | bigint,
+    minCount: number | bigint,
+    maxCount: number | bigint,
+    filter?: ReadFilter<T> | null,
+    options?: ReadOptions,
+  ): Promise<ReadResultSet<T>> {
+    let signal: AbortSignal | undefined;
+    const read = this.prepareReadMany(startSequence, minCount, maxCount, filter, () => {
+      signal = toSignal(options);
+    });
+    const result = read.attempt();
+    if (result !== undefined) return result.value;
+    return this.#wait(signal, read.attempt);
+  }
+
+  async destroy(): Promise<void> {
+    this.#context.checkActive();
+    const store = this.#store;
+    store.destroy();
+    warnedFailWithoutTtl.delete(this.#name);
+    this.wake(WakeReason.DESTROYED);
+  }
+
+  blocking(): BlockingRingbuffer<T> {
+    this.#blocking ??= new EmbeddedBlockingRingbuffer<T>(this);
+    return this.#blocking;
+  }
+
+  // The synchronous forms below serve both the async methods above and the blocking view,
+  // so the two check and behave alike. They throw where the async methods reject.
+
+  /** @internal */
+  capacitySync(): number {
     this.#context.checkActive();
     return this.#liveStore().capacity;
   }
 
-  async size(): Promise<number> {
+  /** @internal */
+  sizeSync(): number {
     this.#context.checkActive();
     const { head, tail } = this.#liveStore().state();
     return tail - head + 1;
   }
 
-  async headSequence(): Promise<number> {
+  /** @internal */
+  headSequenceSync(): number {
     this.#context.checkActive();
     return this.#liveStore().state().head;
   }
 
-  async tailSequence(): Promise<number> {
+  /** @internal */
+  tailSequenceSync(): number {
     this.#context.checkActive();
     return this.#liveStore().state().tail;
   }
 
-  async remainingCapacity(): Promise<number> {
+  /** @internal */
+  remainingCapacitySync(): number {
     this.#context.checkActive();
     const store = this.#liveStore();
     if (store.timeToLiveSeconds === 0) return store.capacity;
@@ -127,15 +203,11 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
     return store.capacity - (tail - head + 1);
   }
 
-  async add(item: T, overflowPolicy: OverflowPolicy = OverflowPolicy.OVERWRITE): Promise<number> {
+  /** @internal */
+  addSync(item: T, overflowPolicy: OverflowPolicy = OverflowPolicy.OVERWRITE): number {
     this.#context.checkActive();
-    const failOnOverflow = toPolicy(overflowPolicy);
-    if (item === null || item === undefined) {
-      throw typeError(
-        ErrorCode.INVALID_ARGUMENT,
-        `item=${item} is invalid; a ringbuffer cannot store null or undefined`,
-      );
-    }
+    const failOnOverflow = toFailOnOverflow(overflowPolicy);
+    checkItem(item);
     const store = this.#liveStore();
     if (failOnOverflow) this.#warnFailWithoutTtl(store);
     const sequence = store.add(item, failOnOverflow);
@@ -143,40 +215,32 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
     return sequence;
   }
 
-  async addAll(
+  /** @internal */
+  addAllSync(
     items: readonly T[],
     overflowPolicy: OverflowPolicy = OverflowPolicy.OVERWRITE,
-  ): Promise<number> {
+  ): number {
     this.#context.checkActive();
-    if (!Array.isArray(items)) {
-      throw typeError(
-        ErrorCode.INVALID_ARGUMENT,
-        `items=${describe(items)} is invalid; expected a non-empty array`,
-      );
-    }
-    const failOnOverflow = toPolicy(overflowPolicy);
-    if (items.length === 0) invalidRange('items=[] is empty; expected at least one item');
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      if (item === null || item === undefined) {
-        throw typeError(
-          ErrorCode.INVALID_ARGUMENT,
-          `items[${i}]=${item} is invalid; a ringbuffer cannot store null or undefined`,
-        );
-      }
-    }
+    // A private copy: a getter that runs while items are encoded cannot then swap in an
+    // element that was not checked.
+    const batch = Array.isArray(items) ? items.slice() : items;
+    const failOnOverflow = checkItems(batch, overflowPolicy);
     const store = this.#liveStore();
     if (failOnOverflow) this.#warnFailWithoutTtl(store);
-    const sequence = store.addAll(items, failOnOverflow);
+    const sequence = store.addAll(batch, failOnOverflow);
     if (sequence >= 0) wakeLocalWaiters(this.#name);
     return sequence;
   }
 
-  async readOne(sequence: number | bigint, options?: ReadOptions): Promise<T> {
+  /**
+   * Validates readOne's arguments and returns the read. `checkWaitOption` validates the
+   * caller's own option (signal or timeout) at its place in the order of the checks.
+   * @internal
+   */
+  prepareReadOne(sequence: number | bigint, checkWaitOption: () => void): PreparedRead<T> {
     this.#context.checkActive();
-    const wanted = toSafeInteger('sequence', sequence);
-    if (wanted < 0) invalidRange(`sequence=${wanted} is negative; expected a sequence >= 0`);
-    const signal = checkSignal(options);
+    const wanted = toReadSequence(sequence);
+    checkWaitOption();
     const store = this.#liveStore();
     const { tail } = store.state();
     if (wanted > tail + 1) {
@@ -197,49 +261,37 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
       }
       return undefined;
     };
-    const result = attempt();
-    if (result !== undefined) return result.value;
-    return this.#wait(signal, attempt);
+    const operation = `readOne(sequence=${wanted})`;
+    const timedOut = (timeoutMs: number): never => {
+      throw new TimeoutError(operation, this.#name, timeoutMs);
+    };
+    return { store, operation, attempt, timedOut };
   }
 
-  async readMany(
+  /** Validates readMany's arguments and returns the read, as prepareReadOne. @internal */
+  prepareReadMany(
     startSequence: number | bigint,
     minCount: number | bigint,
     maxCount: number | bigint,
-    filter?: ReadFilter<T> | null,
-    options?: ReadOptions,
-  ): Promise<ReadResultSet<T>> {
+    filter: ReadFilter<T> | null | undefined,
+    checkWaitOption: () => void,
+  ): PreparedRead<ReadResultSet<T>> {
     this.#context.checkActive();
-    const start = toSafeInteger('startSequence', startSequence);
-    if (start < 0) {
-      invalidRange(`startSequence=${start} is negative; expected a sequence >= 0`);
-    }
-    const min = toSafeInteger('minCount', minCount);
-    if (min < 0) invalidRange(`minCount=${min} is negative; expected a count >= 0`);
-    const max = toSafeInteger('maxCount', maxCount);
-    if (max < min) {
-      invalidRange(`maxCount=${max} is less than minCount=${min}; expected maxCount >= minCount`);
-    }
-    if (max < 1) invalidRange(`maxCount=${max} is invalid; expected a count >= 1`);
     const store = this.#liveStore();
-    const { capacity } = store;
-    if (min > capacity) {
-      invalidRange(`minCount=${min} exceeds capacity=${capacity}; expected at most the capacity`);
-    }
-    if (max > capacity) {
-      invalidRange(`maxCount=${max} exceeds capacity=${capacity}; expected at most the capacity`);
-    }
-    if (filter !== undefined && filter !== null && typeof filter !== 'function') {
-      throw typeError(
-        ErrorCode.INVALID_ARGUMENT,
-        `filter=${describe(filter)} is invalid; expected a function or undefined`,
-      );
-    }
-    const signal = checkSignal(options);
+    const { start, min, max } = toReadManyArguments<T>(
+      startSequence,
+      minCount,
+      maxCount,
+      filter,
+      undefined,
+      store.capacity,
+    );
+    checkWaitOption();
 
     const accepted = new ItemBatch();
     let readCount = 0;
     let cursor = start;
+    const collected = () => new LazyReadResultSet<T>(readCount, cursor, accepted, store.decode);
     const attempt = (): { value: ReadResultSet<T> } | undefined => {
       const state = store.state();
       if (state.destroyed) throw new DistributedObjectDestroyedError(this.#name);
@@ -254,19 +306,10 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
         if (filter) this.#applyFilter(filter, examined, accepted, store);
       }
       if (accepted.size < min) return undefined;
-      return { value: new LazyReadResultSet<T>(readCount, cursor, accepted, store.decode) };
+      return { value: collected() };
     };
-    const result = attempt();
-    if (result !== undefined) return result.value;
-    return this.#wait(signal, attempt);
-  }
-
-  async destroy(): Promise<void> {
-    this.#context.checkActive();
-    const store = this.#store;
-    store.destroy();
-    warnedFailWithoutTtl.delete(this.#name);
-    this.wake(WakeReason.DESTROYED);
+    const operation = `readMany(startSequence=${start}, minCount=${min}, maxCount=${max})`;
+    return { store, operation, attempt, timedOut: collected };
   }
 
   /** Settles or re-checks the waiting reads; called on wake-ups from any thread. @internal */

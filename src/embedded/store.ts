@@ -38,6 +38,15 @@ export interface RingStore {
   /** Calls `wake` after adds from any thread and on destroy; returns the unsubscribe function. */
   subscribe(wake: (reason: number) => void): () => void;
   destroy(): void;
+  /** True when other threads can add to the ring (BINARY), false for an OBJECT ring. */
+  readonly shared: boolean;
+  /** Returns a counter that changes after every add that stored items and on destroy. */
+  publishCount(): number;
+  /**
+   * Blocks this thread until publishCount() differs from `seen` or `timeoutMs` (0 .. 2^31-1)
+   * elapses, and returns publishCount().
+   */
+  waitForPublish(seen: number, timeoutMs: number): number;
 }
 
 function readInt64(view: DataView, offset: number): number {
@@ -49,6 +58,7 @@ const decodeBinary: Decoder = (buffer, offset, length) => binding.decode(buffer,
 /** Items serialized in the native core; one ring per process and name. */
 export class BinaryStore implements RingStore {
   readonly decode = decodeBinary;
+  readonly shared = true;
   readonly #handle: RingHandle;
   readonly #stateOut = new Float64Array(3);
   readonly #status = new Int32Array(1);
@@ -105,6 +115,14 @@ export class BinaryStore implements RingStore {
   destroy(): void {
     binding.ringDestroy(this.#handle);
   }
+
+  publishCount(): number {
+    return binding.ringPublishCount(this.#handle);
+  }
+
+  waitForPublish(seen: number, timeoutMs: number): number {
+    return binding.ringWaitForPublish(this.#handle, seen, timeoutMs);
+  }
 }
 
 /** The items of an OBJECT ring, kept as values in this thread. */
@@ -115,6 +133,8 @@ class ObjectRing {
   head = 0;
   tail = -1;
   destroyed = false;
+  /** Changes with every notify(), as BinaryStore's native publish counter does. */
+  publishCount = 0;
 
   constructor(
     readonly capacity: number,
@@ -141,6 +161,7 @@ class ObjectRing {
   }
 
   notify(reason: number): void {
+    this.publishCount++;
     for (const listener of [...this.listeners]) listener(reason);
   }
 }
@@ -148,9 +169,13 @@ class ObjectRing {
 /** OBJECT rings of this thread by name. */
 const objectRings = new Map<string, ObjectRing>();
 
+/** Never notified: ObjectStore.waitForPublish sleeps on it with Atomics.wait. */
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
 /** Items kept as JavaScript values; reads return the stored value itself. */
 export class ObjectStore implements RingStore {
   readonly decode = undefined;
+  readonly shared = false;
   readonly #name: string;
   readonly #ring: ObjectRing;
   readonly #handle: RingHandle;
@@ -230,5 +255,18 @@ export class ObjectStore implements RingStore {
     ring.items.length = 0;
     binding.ringDestroy(this.#handle);
     ring.notify(WakeReason.DESTROYED);
+  }
+
+  publishCount(): number {
+    return this.#ring.publishCount;
+  }
+
+  /**
+   * Only this thread changes an OBJECT ring, and it is the one blocked here, so the count
+   * cannot change: this sleeps for the whole timeout.
+   */
+  waitForPublish(seen: number, timeoutMs: number): number {
+    if (this.#ring.publishCount === seen) Atomics.wait(sleepCell, 0, 0, timeoutMs);
+    return this.#ring.publishCount;
   }
 }
