@@ -41,6 +41,11 @@ const EXPECTED: Record<string, RegExp[]> = {
     /^after 2,530 events the log keeps sequences 1530\.\.2529$/m,
     /^last 100 events: update #2430 \(2024-01-01T00:40:30\.000Z\) \.\. update #2529 by ana$/m,
   ],
+  'durable-subscriber.ts': [
+    /^first run handled orders 1,2,3; stored sequence 2$/m,
+    /^restart at sequence 3 handled orders 4,5,6,7,8$/m,
+    /^billed 8 of 8 orders, each exactly once: total 360; the live listener saw 8$/m,
+  ],
   'time-series-window.ts': [
     /^window covers seconds 90\.\.149 \(60 samples\)$/m,
     /^cpu min \d+%, mean \d+\.\d%, max \d+%$/m,
