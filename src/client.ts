@@ -18,15 +18,23 @@ import {
 import { EmbeddedRingbuffer } from './embedded/ringbuffer';
 import { BinaryStore, ObjectStore, type RingStore } from './embedded/store';
 import {
+  findTopicConfigConflict,
+  resolveReliableTopicConfig,
+  TopicConfigRegistry,
+} from './topic/config';
+import { EmbeddedReliableTopic } from './topic/embedded-topic';
+import { TOPIC_RING_PREFIX, type TopicRecord } from './topic/record';
+import type { ReliableTopic, ReliableTopicConfig } from './topic/reliable-topic';
+import {
   InMemoryFormat,
   type Client,
   type ClientOptions,
   type Ringbuffer,
   type RingbufferConfig,
 } from './ring-buffer';
-import { describe } from './validate';
+import { checkName, describe } from './validate';
 
-const CLIENT_OPTION_NAMES = new Set(['ringbuffers']);
+const CLIENT_OPTION_NAMES = new Set(['ringbuffers', 'reliableTopics', 'cluster']);
 const FORMAT_CODES = { [InMemoryFormat.BINARY]: 0, [InMemoryFormat.OBJECT]: 1 } as const;
 
 /**
@@ -49,7 +57,15 @@ export async function createClient(options: ClientOptions = {}): Promise<Client>
       );
     }
   }
-  return new EmbeddedClient(new ConfigRegistry(options.ringbuffers));
+  if (options.cluster !== undefined) {
+    // Loaded on demand, so the embedded engine never loads hazelcast-client.
+    const { createClusterClient } = await import('./cluster/client');
+    return createClusterClient(options);
+  }
+  return new EmbeddedClient(
+    new ConfigRegistry(options.ringbuffers),
+    new TopicConfigRegistry(options.reliableTopics),
+  );
 }
 
 /** Names the option that differs between an existing ring and a requested config. */
@@ -76,20 +92,20 @@ function findConflict(
 class EmbeddedClient implements Client {
   readonly #configs: ConfigRegistry;
   readonly #proxies = new Map<string, EmbeddedRingbuffer<unknown>>();
+  readonly #topicConfigs: TopicConfigRegistry;
+  readonly #topics = new Map<string, EmbeddedReliableTopic<unknown>>();
+  /** Capacity and TTL of each ring as last opened, which topics need to pick a policy. */
+  readonly #ringSettings = new Map<string, { capacity: number; timeToLiveSeconds: number }>();
   #active = true;
 
-  constructor(configs: ConfigRegistry) {
+  constructor(configs: ConfigRegistry, topicConfigs: TopicConfigRegistry) {
     this.#configs = configs;
+    this.#topicConfigs = topicConfigs;
   }
 
   async getRingbuffer<T = unknown>(name: string, config?: RingbufferConfig): Promise<Ringbuffer<T>> {
     this.#checkActive();
-    if (typeof name !== 'string' || name.length === 0) {
-      throw typeError(
-        ErrorCode.INVALID_ARGUMENT,
-        `name=${describe(name)} is invalid; expected a non-empty string`,
-      );
-    }
+    checkName(name);
     const matched = this.#configs.lookup(name);
     const explicit = config !== undefined || matched !== undefined;
     const resolved =
@@ -111,10 +127,47 @@ class EmbeddedClient implements Client {
     return proxy as Ringbuffer<T>;
   }
 
+  async getReliableTopic<T = unknown>(
+    name: string,
+    config?: ReliableTopicConfig,
+  ): Promise<ReliableTopic<T>> {
+    this.#checkActive();
+    checkName(name);
+    const matched = this.#topicConfigs.lookup(name);
+    const resolved =
+      config === undefined ? matched : resolveReliableTopicConfig(config, 'config.', matched);
+    const cached = this.#topics.get(name);
+    if (cached !== undefined) {
+      const conflict =
+        config === undefined ? undefined : findTopicConfigConflict(cached.config, resolved);
+      if (conflict !== undefined) {
+        throw new ConfigConflictError(name, ...conflict, 'reliable topic');
+      }
+      return cached as ReliableTopic<T>;
+    }
+
+    // As Hazelcast, the ring takes the ringbuffer config that matches the topic's name.
+    // NOTE: when none matches (no `default` either), getRingbuffer matches the ring's own
+    // name, where Hazelcast would use the defaults.
+    const ringName = TOPIC_RING_PREFIX + name;
+    const ring = await this.getRingbuffer<TopicRecord>(ringName, this.#configs.lookup(name));
+    const raced = this.#topics.get(name);
+    if (raced !== undefined) return raced as ReliableTopic<T>;
+    const context = {
+      checkActive: () => this.#checkActive(),
+      ringSettings: () => this.#ringSettings.get(ringName)!,
+    };
+    const topic = new EmbeddedReliableTopic<unknown>(name, ring, resolved, context);
+    this.#topics.set(name, topic);
+    return topic as ReliableTopic<T>;
+  }
+
   async shutdown(): Promise<void> {
     if (!this.#active) return;
     this.#active = false;
     const error = new ClientNotActiveError();
+    for (const topic of this.#topics.values()) topic.close(error);
+    this.#topics.clear();
     for (const proxy of this.#proxies.values()) proxy.close(error);
     this.#proxies.clear();
   }
@@ -145,6 +198,10 @@ class EmbeddedClient implements Client {
       timeToLiveSeconds: opened.timeToLiveSeconds,
       inMemoryFormat: opened.format === 0 ? InMemoryFormat.BINARY : InMemoryFormat.OBJECT,
     };
+    this.#ringSettings.set(name, {
+      capacity: existing.capacity,
+      timeToLiveSeconds: existing.timeToLiveSeconds,
+    });
     if (!opened.created && explicit) {
       const conflict = findConflict(existing, config);
       if (conflict !== undefined) throw new ConfigConflictError(name, ...conflict);

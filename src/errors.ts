@@ -32,6 +32,18 @@ export const ErrorCode = {
   WRONG_THREAD: 'RINGCAST_WRONG_THREAD',
   /** Warning code: OverflowPolicy FAIL used on a ring without time-to-live. */
   FAIL_WITHOUT_TTL: 'RINGCAST_FAIL_WITHOUT_TTL',
+  /** A topic's ring had no room for a publish under topicOverloadPolicy ERROR. */
+  TOPIC_OVERLOAD: 'RINGCAST_TOPIC_OVERLOAD',
+  /** A topic message listener was cancelled by removeMessageListener. */
+  LISTENER_REMOVED: 'RINGCAST_LISTENER_REMOVED',
+  /** A blocking read's timeoutMs elapsed before its item was added. */
+  TIMEOUT: 'RINGCAST_TIMEOUT',
+  /** A blocking read without a timeout could never return (main thread, OBJECT ring). */
+  WOULD_BLOCK_FOREVER: 'RINGCAST_WOULD_BLOCK_FOREVER',
+  /** The cluster backend failed to reach the cluster or the cluster rejected a request. */
+  CLUSTER_ERROR: 'RINGCAST_CLUSTER_ERROR',
+  /** The operation exists in the API but the backend in use cannot perform it. */
+  UNSUPPORTED: 'RINGCAST_UNSUPPORTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -61,10 +73,11 @@ export class StaleSequenceError extends RingcastError {
   }
 }
 
-/** The ring was destroyed while an operation was waiting on it. */
+/** The ring (or topic) was destroyed while an operation was waiting on it. */
 export class DistributedObjectDestroyedError extends RingcastError {
-  constructor(name: string) {
-    super(ErrorCode.OBJECT_DESTROYED, `ringbuffer name=${JSON.stringify(name)} was destroyed`);
+  /** `kind` names the object type in the message: `ringbuffer` or `reliable topic`. */
+  constructor(name: string, kind = 'ringbuffer') {
+    super(ErrorCode.OBJECT_DESTROYED, `${kind} name=${JSON.stringify(name)} was destroyed`);
     this.name = 'DistributedObjectDestroyedError';
   }
 }
@@ -97,15 +110,89 @@ export class WrongThreadError extends RingcastError {
   }
 }
 
-/** A ring exists with an option value that differs from the requested configuration. */
+/** A ring (or topic) exists with an option value that differs from the requested one. */
 export class ConfigConflictError extends RingcastError {
-  constructor(name: string, option: string, existing: unknown, requested: unknown) {
+  /** `kind` names the object type in the message: `ringbuffer` or `reliable topic`. */
+  constructor(
+    name: string,
+    option: string,
+    existing: unknown,
+    requested: unknown,
+    kind = 'ringbuffer',
+  ) {
     super(
       ErrorCode.CONFIG_CONFLICT,
-      `ringbuffer name=${JSON.stringify(name)} already exists with ${option}=${String(existing)}, ` +
+      `${kind} name=${JSON.stringify(name)} already exists with ${option}=${String(existing)}, ` +
         `but ${option}=${String(requested)} was requested`,
     );
     this.name = 'ConfigConflictError';
+  }
+}
+
+/**
+ * A topic's ring had no room for a publish under topicOverloadPolicy ERROR; nothing of the
+ * publish was stored. Room frees up as the ring's items expire.
+ */
+export class TopicOverloadError extends RingcastError {
+  constructor(topicName: string, messageCount: number, timeToLiveSeconds: number) {
+    super(
+      ErrorCode.TOPIC_OVERLOAD,
+      `reliable topic name=${JSON.stringify(topicName)} is overloaded: its ring has no room ` +
+        `for ${messageCount} message(s) until items expire (timeToLiveSeconds=` +
+        `${timeToLiveSeconds}); topicOverloadPolicy BLOCK would wait, DISCARD_OLDEST overwrite`,
+    );
+    this.name = 'TopicOverloadError';
+  }
+}
+
+/** The reason given to a topic listener's onCancel when removeMessageListener removed it. */
+export class ListenerRemovedError extends RingcastError {
+  constructor(topicName: string, registrationId: string) {
+    super(
+      ErrorCode.LISTENER_REMOVED,
+      `message listener id=${JSON.stringify(registrationId)} was removed from reliable topic ` +
+        `name=${JSON.stringify(topicName)}`,
+    );
+    this.name = 'ListenerRemovedError';
+  }
+}
+
+/** A blocking readOne waited `timeoutMs` milliseconds and its item was not added. */
+export class TimeoutError extends RingcastError {
+  /** The timeout that elapsed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /** `operation` names the call and its arguments, such as `readOne(sequence=5)`. */
+  constructor(operation: string, name: string, timeoutMs: number) {
+    super(
+      ErrorCode.TIMEOUT,
+      `${operation} on ringbuffer name=${JSON.stringify(name)} timed out after ` +
+        `timeoutMs=${timeoutMs}`,
+    );
+    this.name = 'TimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A blocking read without a timeout would have to wait, and no add could ever end the wait:
+ * on the main thread every thread that could add may depend on its event loop, and on an
+ * OBJECT ring only the blocked thread itself can add.
+ */
+export class WouldBlockForeverError extends RingcastError {
+  /** `operation` names the call and its arguments, such as `readOne(sequence=5)`. */
+  constructor(operation: string, name: string, reason: 'main thread' | 'OBJECT ring') {
+    const where = `${operation} on ringbuffer name=${JSON.stringify(name)}`;
+    super(
+      ErrorCode.WOULD_BLOCK_FOREVER,
+      reason === 'main thread'
+        ? `${where} would block the main thread without a limit, stopping its event loop ` +
+            'until another thread adds; pass timeoutMs, or read from a worker thread'
+        : `${where} would block without a limit: the ring has inMemoryFormat=OBJECT, so ` +
+            'only this thread can add to it, and it cannot add while blocked; pass ' +
+            'timeoutMs, or use the async readOne/readMany',
+    );
+    this.name = 'WouldBlockForeverError';
   }
 }
 

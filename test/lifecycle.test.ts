@@ -11,15 +11,19 @@ import { describe, test } from 'node:test';
 import {
   AbortError,
   ClientNotActiveError,
+  ConfigConflictError,
   DistributedObjectDestroyedError,
   ErrorCode,
 } from '../src/index';
 import type { Ringbuffer } from '../src/index';
 import {
+  assertMessageNames,
+  backend,
   countersOf,
   openRing,
   rejectionOf,
   startClient,
+  track,
   uniqueName,
   WAITS,
 } from './helpers/ring';
@@ -81,38 +85,46 @@ describe('destroy', { concurrency: true }, () => {
     const { client, ring, name } = await openRing<string>(t, { capacity: 3 });
     await ring.destroy();
 
-    const fresh = await client.getRingbuffer<string>(name, { capacity: 8 });
+    const fresh = client.getRingbuffer<string>(name, { capacity: 8 });
 
-    assert.equal(await fresh.capacity(), 8);
+    if (backend.kind === 'cluster') {
+      // A cluster ring's config lives on the members and outlives destroy.
+      const err = await rejectionOf(fresh);
+      assert.ok(err instanceof ConfigConflictError, `got ${err.name}`);
+      assertMessageNames(err, 'capacity=3', 'capacity=8');
+    } else {
+      assert.equal(await (await fresh).capacity(), 8);
+    }
   });
 
   test('destroy rejects waiting readOne', WAITS, async (t) => {
     const { ring } = await openRing<string>(t, { capacity: 3 });
 
-    const read = ring.readOne(0);
+    // Tracked, because on a cluster it may reject before the destroy call returns.
+    const read = track(ring.readOne(0));
     await ring.destroy();
 
-    assertDestroyed(await rejectionOf(read));
+    assertDestroyed(await rejectionOf(read.promise));
   });
 
   test('destroy rejects waiting readMany', WAITS, async (t) => {
     const { ring } = await openRing<string>(t, { capacity: 3 });
     await ring.add('a');
 
-    const read = ring.readMany(0, 2, 3);
+    const read = track(ring.readMany(0, 2, 3));
     await ring.destroy();
 
-    assertDestroyed(await rejectionOf(read));
+    assertDestroyed(await rejectionOf(read.promise));
   });
 
   test('destroy via other handle rejects', WAITS, async (t) => {
     const { client, ring, name } = await openRing<string>(t, { capacity: 3 });
     const other = await client.getRingbuffer<string>(name, { capacity: 3 });
 
-    const read = ring.readOne(0);
+    const read = track(ring.readOne(0));
     await other.destroy();
 
-    assertDestroyed(await rejectionOf(read));
+    assertDestroyed(await rejectionOf(read.promise));
   });
 
   test('destroy spares other rings', WAITS, async (t) => {
@@ -131,19 +143,19 @@ describe('shutdown', { concurrency: true }, () => {
   test('shutdown rejects waiting readOne', WAITS, async (t) => {
     const { client, ring } = await openRing<string>(t, { capacity: 3 });
 
-    const read = ring.readOne(0);
+    const read = track(ring.readOne(0));
     await client.shutdown();
 
-    assertNotActive(await rejectionOf(read));
+    assertNotActive(await rejectionOf(read.promise));
   });
 
   test('shutdown rejects waiting readMany', WAITS, async (t) => {
     const { client, ring } = await openRing<string>(t, { capacity: 3 });
 
-    const read = ring.readMany(0, 1, 3);
+    const read = track(ring.readMany(0, 1, 3));
     await client.shutdown();
 
-    assertNotActive(await rejectionOf(read));
+    assertNotActive(await rejectionOf(read.promise));
   });
 
   test('shutdown spares other clients', WAITS, async (t) => {
@@ -152,11 +164,12 @@ describe('shutdown', { concurrency: true }, () => {
     const other = await otherClient.getRingbuffer<string>(name, { capacity: 3 });
 
     const read = other.readOne(0);
-    const doomed = ring.readOne(0);
+    // Tracked, because it rejects while the add below still waits for the cluster.
+    const doomed = track(ring.readOne(0));
     await client.shutdown();
     await other.add('still-served');
 
-    assertNotActive(await rejectionOf(doomed));
+    assertNotActive(await rejectionOf(doomed.promise));
     assert.equal(await read, 'still-served');
   });
 

@@ -6,14 +6,114 @@ import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
+import { ConfigRegistry } from '../../src/config';
 import { createClient, ErrorCode } from '../../src/index';
-import type { Client, ClientOptions, Ringbuffer, RingbufferConfig } from '../../src/index';
+import type {
+  Client,
+  ClientOptions,
+  ClusterOptions,
+  Ringbuffer,
+  RingbufferConfig,
+} from '../../src/index';
+import { ringSuffix, SUITE_CAPACITIES, SUITE_TTLS } from './member';
 
 /** An error as the tests inspect it: ringcast errors carry `code`, stale ones `headSequence`. */
 export interface CodedError extends Error {
   code?: string;
   headSequence?: number;
   cause?: unknown;
+}
+
+/**
+ * The backend the behaviour suites run against: the embedded engine, or with
+ * RINGCAST_TEST_BACKEND=cluster a Hazelcast member started by test/cluster/conformance.ts,
+ * which passes its address in RINGCAST_TEST_MEMBERS and its name in
+ * RINGCAST_TEST_CLUSTER_NAME. Tests state a behaviour that differs on `backend.kind`.
+ */
+export const backend = {
+  kind: process.env.RINGCAST_TEST_BACKEND === 'cluster' ? 'cluster' : 'embedded',
+} as const;
+
+/**
+ * On the cluster a ring's configuration lives on the members. The test member defines one
+ * config per capacity, TTL and format the suite uses, for the name pattern
+ * `*` + ringSuffix(), so this returns the name under which the cluster keeps a ring opened
+ * with `config`. The first config used for a name sticks, so a later conflicting config
+ * reaches the same ring, and a name that already ends in a suffix is kept.
+ */
+const clusterNames = new Map<string, string>();
+export function clusterRingName(name: string, config: RingbufferConfig | undefined): string {
+  const known = clusterNames.get(name);
+  if (known !== undefined) return known;
+  if (SUFFIX_PATTERN.test(name)) {
+    clusterNames.set(name, name);
+    return name;
+  }
+  const suffix = suiteSuffix(config);
+  // Without a member config the name stays as it is: the client rejects an invalid config
+  // before any request, and a valid one reaches the member's default ring (capacity
+  // 10000), whose capacity the client checks against the config.
+  if (suffix === undefined) return name;
+  const mapped = name + suffix;
+  clusterNames.set(name, mapped);
+  return mapped;
+}
+
+const SUFFIX_PATTERN = /~c\d+~t\d+~(BINARY|OBJECT)$/;
+
+/** Returns the suffix of the member config for `config`, or undefined when there is none. */
+function suiteSuffix(config: RingbufferConfig | undefined): string | undefined {
+  const capacity = config?.capacity ?? 10_000;
+  const ttl = config?.timeToLiveSeconds ?? 0;
+  const format = config?.inMemoryFormat ?? 'BINARY';
+  if (typeof capacity !== 'number' || typeof ttl !== 'number') return undefined;
+  if (!SUITE_CAPACITIES.includes(capacity) || !SUITE_TTLS.includes(ttl)) return undefined;
+  if (format !== 'BINARY' && format !== 'OBJECT') return undefined;
+  return ringSuffix(capacity, ttl, format);
+}
+
+/**
+ * Returns the client's `ringbuffers` option with each name or pattern extended by the
+ * suffix of its config, so the client matches the suffixed names as it matches the plain
+ * ones: a name carries the suffix of the config that wins for it, which only patterns with
+ * that same config (and `default`) still match.
+ */
+function clusterRingConfigs(
+  ringbuffers: ClientOptions['ringbuffers'],
+): ClientOptions['ringbuffers'] {
+  if (ringbuffers === null || typeof ringbuffers !== 'object') return ringbuffers;
+  const translated: Record<string, RingbufferConfig> = {};
+  for (const [key, config] of Object.entries(ringbuffers)) {
+    const suffix = key === 'default' ? undefined : suiteSuffix(config);
+    translated[suffix === undefined ? key : key + suffix] = config;
+  }
+  return translated;
+}
+
+/**
+ * Wraps `client` so getRingbuffer opens the cluster ring that clusterRingName() names, for
+ * the config that the client's `ringbuffers` option and `config` give together.
+ */
+function clusterTestClient(client: Client, options: ClientOptions | undefined): Client {
+  const registry = new ConfigRegistry(options?.ringbuffers);
+  const clusterName = (name: string, config: RingbufferConfig | undefined) => {
+    if (typeof name !== 'string') return name;
+    let matched: RingbufferConfig | undefined;
+    try {
+      matched = registry.lookup(name);
+    } catch {
+      return name; // Two equally good patterns: the client rejects the name itself.
+    }
+    const effective = config === undefined ? matched : { ...matched, ...config };
+    return clusterRingName(name, effective);
+  };
+  const getRingbuffer = client.getRingbuffer.bind(client);
+  return Object.assign(Object.create(client) as Client, {
+    getRingbuffer: <T>(name: string, config?: RingbufferConfig) =>
+      getRingbuffer<T>(clusterName(name, config), config),
+    getReliableTopic: client.getReliableTopic.bind(client),
+    shutdown: client.shutdown.bind(client),
+  });
 }
 
 /** Test options for a test that waits on a read, so a hang fails instead of stalling. */
@@ -29,9 +129,31 @@ export function uniqueName(label = 'ring'): string {
 
 /** Creates a client that is shut down when the test `t` ends. */
 export async function startClient(t: TestContext, options?: ClientOptions): Promise<Client> {
-  const client = await createClient(options);
+  let client: Client;
+  if (backend.kind === 'cluster') {
+    const ringbuffers = clusterRingConfigs(options?.ringbuffers);
+    const cluster = clusterOptions();
+    client = clusterTestClient(await createClient({ ...options, ringbuffers, cluster }), options);
+  } else {
+    client = await createClient(options);
+  }
   t.after(() => shutdownUnlessDone(client));
   return client;
+}
+
+/** The `cluster` option for the member named in the environment. */
+export function clusterOptions(): ClusterOptions {
+  const members = process.env.RINGCAST_TEST_MEMBERS;
+  if (members === undefined) {
+    throw new Error(
+      'RINGCAST_TEST_MEMBERS is not set; run the suite via test/cluster/conformance.ts',
+    );
+  }
+  return {
+    clusterName: process.env.RINGCAST_TEST_CLUSTER_NAME ?? 'dev',
+    members: members.split(','),
+    connectTimeoutMs: 20_000,
+  };
 }
 
 /** Shuts `client` down, unless the test itself already did. */
@@ -58,7 +180,8 @@ export async function openRing<T = unknown>(
   config?: RingbufferConfig,
 ): Promise<OpenedRing<T>> {
   const client = await startClient(t);
-  const name = uniqueName();
+  // On the cluster the name carries the member config's suffix, so getName() returns it.
+  const name = backend.kind === 'cluster' ? clusterRingName(uniqueName(), config) : uniqueName();
   const ring = await client.getRingbuffer<T>(name, config);
   return { client, ring, name };
 }

@@ -1,0 +1,66 @@
+/**
+ * Items that ringcast's cluster backend writes are read back through an independent path:
+ * a plain hazelcast-client instance without ringcast, which decodes Hazelcast's standard
+ * serialization as the Java and Python clients do.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { Client as HazelcastClient } from 'hazelcast-client';
+
+import { createClient, ErrorCode } from '../../src/index';
+import { clusterOptions, uniqueName, type CodedError } from '../helpers/ring';
+import { ringSuffix } from '../helpers/member';
+
+test('official client reads ringcast items', { timeout: 60_000 }, async (t) => {
+  const options = clusterOptions();
+  const client = await createClient({ cluster: options });
+  t.after(() => client.shutdown());
+  const name = uniqueName('interop') + ringSuffix(10, 0, 'BINARY');
+  const ring = await client.getRingbuffer<unknown>(name);
+  const items = ['héllo 🌍', 42.5, { id: 7, tags: ['a', 'b'], nested: { ok: true } }, [1, 'x']];
+  const last = await ring.addAll(items);
+
+  const plain = await HazelcastClient.newHazelcastClient({
+    clusterName: options.clusterName,
+    network: { clusterMembers: options.members },
+    properties: { 'hazelcast.logging.level': 'OFF' },
+  });
+  t.after(() => plain.shutdown());
+  const official = await plain.getRingbuffer<unknown>(name);
+  assert.equal((await official.tailSequence()).toNumber(), last);
+  for (let i = 0; i < items.length; i++) {
+    assert.deepEqual(await official.readOne(last - items.length + 1 + i), items[i], `item ${i}`);
+  }
+});
+
+test('negative bigints never stored altered', { timeout: 60_000 }, async (t) => {
+  const options = clusterOptions();
+  const client = await createClient({ cluster: options });
+  t.after(() => client.shutdown());
+  const name = uniqueName('bigint') + ringSuffix(1000, 0, 'BINARY');
+  const ring = await client.getRingbuffer<bigint>(name);
+  const values = [-1n, -2n, -128n, -129n, -255n, -256n, -(2n ** 63n), -(2n ** 64n) - 1n];
+
+  const stored: bigint[] = [];
+  for (const value of values) {
+    try {
+      await ring.add(value);
+      stored.push(value);
+    } catch (error) {
+      assert.equal((error as CodedError).code, ErrorCode.INVALID_VALUE, `add(${value})`);
+    }
+  }
+
+  // Values the client encodes correctly are stored, and the rest are rejected, never altered.
+  assert.deepEqual(stored, [-2n, -128n, -(2n ** 63n), -(2n ** 64n) - 1n]);
+  const plain = await HazelcastClient.newHazelcastClient({
+    clusterName: options.clusterName,
+    network: { clusterMembers: options.members },
+    properties: { 'hazelcast.logging.level': 'OFF' },
+  });
+  t.after(() => plain.shutdown());
+  const official = await plain.getRingbuffer<bigint>(name);
+  const read = await official.readMany(0, stored.length, stored.length);
+  assert.deepEqual([...read], stored);
+});
