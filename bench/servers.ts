@@ -1,0 +1,203 @@
+/**
+ * Starts the servers of the server peers on 127.0.0.1, each on a free port with a private
+ * config in a temporary folder and no persistence, and stops them by process id.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+import type { ServerAddresses, ServerKind } from './harness';
+
+const HOST = '127.0.0.1';
+const READY_ATTEMPTS = 100;
+const READY_INTERVAL_MS = 100;
+const STOP_TIMEOUT_MS = 5000;
+
+interface ServerDefinition {
+  binary: string;
+  /** Debian package that provides the binary. */
+  debianPackage: string;
+  versionArgs: string[];
+  /** Writes the config into `dir` and returns the binary's arguments. */
+  configure(dir: string, port: number): string[];
+}
+
+/**
+ * The servers the bench can start. A Hazelcast member is the next entry: its binary, a
+ * config bound to 127.0.0.1, and a peer in peers/ whose contenders name it as `server`.
+ */
+const SERVERS: Record<ServerKind, ServerDefinition> = {
+  redis: {
+    binary: 'redis-server',
+    debianPackage: 'redis-server',
+    versionArgs: ['--version'],
+    configure(dir, port) {
+      const config = [
+        `bind ${HOST}`,
+        `port ${port}`,
+        'protected-mode yes',
+        'daemonize no',
+        'save ""',
+        'appendonly no',
+        `dir ${dir}`,
+        'databases 1',
+      ];
+      const file = path.join(dir, 'redis.conf');
+      fs.writeFileSync(file, `${config.join('\n')}\n`);
+      return [file];
+    },
+  },
+  nats: {
+    binary: 'nats-server',
+    debianPackage: 'nats-server',
+    versionArgs: ['--version'],
+    configure(dir, port) {
+      // JetStream needs a store folder even though the bench's streams are in memory.
+      const config = [
+        `listen: "${HOST}:${port}"`,
+        'jetstream {',
+        `  store_dir: "${path.join(dir, 'jetstream')}"`,
+        '  max_memory_store: 4GB',
+        '  max_file_store: 64MB',
+        '}',
+      ];
+      const file = path.join(dir, 'nats.conf');
+      fs.writeFileSync(file, `${config.join('\n')}\n`);
+      return ['-c', file];
+    },
+  },
+};
+
+interface RunningServer {
+  kind: ServerKind;
+  process: ChildProcess;
+  port: number;
+  dir: string;
+}
+
+export interface ServerSet {
+  addresses: ServerAddresses;
+  /** Reasons that servers are not running, by kind. */
+  missing: Partial<Record<ServerKind, string>>;
+  /** Version line of each running server. */
+  versions: Partial<Record<ServerKind, string>>;
+  stop(): Promise<void>;
+}
+
+/** Returns the path of `name` on PATH or in the sbin folders, or undefined. */
+function findBinary(name: string): string | undefined {
+  const searchPath = process.env.PATH ?? '';
+  const folders = [...searchPath.split(path.delimiter), '/usr/sbin', '/usr/local/sbin'];
+  for (const folder of folders) {
+    if (folder === '') continue;
+    const candidate = path.join(folder, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // Not in this folder.
+    }
+  }
+  return undefined;
+}
+
+/** Returns a port that was free on 127.0.0.1 a moment ago. */
+async function findFreePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, HOST);
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** Resolves once a TCP connection to `port` succeeds; rejects after READY_ATTEMPTS tries. */
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < READY_ATTEMPTS; attempt++) {
+    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
+    const connected = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, HOST);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (connected) return;
+    await new Promise((resolve) => setTimeout(resolve, READY_INTERVAL_MS));
+  }
+  throw new Error(`not accepting connections on ${HOST}:${port} after ${READY_ATTEMPTS} tries`);
+}
+
+/** Stops `child` with SIGTERM, then SIGKILL after STOP_TIMEOUT_MS, by its process id. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = once(child, 'exit');
+  process.kill(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => {
+    if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  }, STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function startServer(kind: ServerKind, binary: string): Promise<RunningServer> {
+  const definition = SERVERS[kind];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ringcast-bench-${kind}-`));
+  const port = await findFreePort();
+  const args = definition.configure(dir, port);
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-2000);
+  });
+  try {
+    await waitForPort(port, child);
+  } catch (error) {
+    await stopProcess(child);
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${binary} ${(error as Error).message} ${stderr.trim()}`.trim());
+  }
+  return { kind, process: child, port, dir };
+}
+
+/**
+ * Starts the servers of `kinds`. A missing binary or a failed start does not stop the
+ * bench: the server is listed in `missing` with the reason, and its peers are skipped.
+ */
+export async function startServers(kinds: readonly ServerKind[]): Promise<ServerSet> {
+  const running: RunningServer[] = [];
+  const addresses: ServerAddresses = {};
+  const missing: Partial<Record<ServerKind, string>> = {};
+  const versions: Partial<Record<ServerKind, string>> = {};
+  for (const kind of kinds) {
+    const definition = SERVERS[kind];
+    const binary = findBinary(definition.binary);
+    if (binary === undefined) {
+      missing[kind] =
+        `${definition.binary} not found; install it with ` +
+        `apt-get install -y ${definition.debianPackage}`;
+      continue;
+    }
+    try {
+      const server = await startServer(kind, binary);
+      running.push(server);
+      addresses[kind] = { host: HOST, port: server.port };
+      versions[kind] = execFileSync(binary, definition.versionArgs, { encoding: 'utf8' }).trim();
+    } catch (error) {
+      missing[kind] = `${definition.binary} failed to start: ${(error as Error).message}`;
+    }
+  }
+  const stop = async () => {
+    for (const server of running.splice(0)) {
+      await stopProcess(server.process);
+      fs.rmSync(server.dir, { recursive: true, force: true });
+    }
+  };
+  return { addresses, missing, versions, stop };
+}
