@@ -187,7 +187,10 @@ function threadIdOf(file: string): number {
   return Number(parts[parts.length - 3]);
 }
 
-/** Frames that only dispatch (event loop, JS entry, API call glue); left out of the table. */
+/**
+ * Frames left out of the native table: those that only dispatch (event loop, JS entry, API
+ * call glue) and the compiler and parser, whose time is start-up rather than measurement.
+ */
 const DISPATCH_FRAMES = [
   /^Builtins_/,
   /^JS:/,
@@ -203,6 +206,8 @@ const DISPATCH_FRAMES = [
   /^v8::internal::(SyntheticModule|\(anonymous namespace\)::(Invoke|HandleApiCallHelper))/,
   /^v8::(Function::Call|Module::Evaluate|internal::compiler)/,
   /^v8::internal::(OptimizingCompileDispatcher|OptimizedCompilationJob)/,
+  /^v8::ScriptCompiler::/,
+  /^v8::internal::(Compiler::|Parser|parsing::|\(anonymous namespace\)::CompileToplevel)/,
   /^v8impl::/,
   /^Napi::details::/,
 ];

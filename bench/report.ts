@@ -212,12 +212,17 @@ function percent(share: number): string {
 
 export function renderMarkdown(results: RunResults, chartFile: string): string {
   const { machine } = results;
+  const caseMs = results.scenarios.reduce(
+    (sum, scenario) => sum + scenario.cases.reduce((total, c) => total + c.wallMs, 0),
+    0,
+  );
   const lines = [
     '# ringcast benchmark results',
     '',
     `Written by \`${results.command}\` on ${results.date}: a ${results.quick ? 'quick' : 'full'} ` +
       `run${results.only ? ` of ${results.only.join(', ')}` : ''}, ${results.rounds} rounds, ` +
-      `${(results.wallMs / 60000).toFixed(1)} minutes. The raw numbers are in results.json.`,
+      `${(results.wallMs / 60000).toFixed(1)} minutes, of which the measurements took ` +
+      `${(caseMs / 60000).toFixed(1)}. The raw numbers are in results.json.`,
     '',
     '## Machine',
     '',
