@@ -9,12 +9,7 @@ import {
   typeError,
   WrongThreadError,
 } from './errors';
-import {
-  ConfigRegistry,
-  DEFAULT_RINGBUFFER_CONFIG,
-  resolveRingbufferConfig,
-  type ResolvedRingbufferConfig,
-} from './config';
+import { ConfigRegistry, type ResolvedRingbufferConfig } from './config';
 import { EmbeddedRingbuffer } from './embedded/ringbuffer';
 import { BinaryStore, ObjectStore, type RingStore } from './embedded/store';
 import {
@@ -106,12 +101,7 @@ class EmbeddedClient implements Client {
   async getRingbuffer<T = unknown>(name: string, config?: RingbufferConfig): Promise<Ringbuffer<T>> {
     this.#checkActive();
     checkName(name);
-    const matched = this.#configs.lookup(name);
-    const explicit = config !== undefined || matched !== undefined;
-    const resolved =
-      config === undefined
-        ? { ...(matched ?? DEFAULT_RINGBUFFER_CONFIG) }
-        : resolveRingbufferConfig(config, 'config.', matched ?? DEFAULT_RINGBUFFER_CONFIG);
+    const { resolved, explicit } = this.#configs.resolve(name, config);
 
     const cached = this.#proxies.get(name);
     if (cached !== undefined && !explicit) return cached as Ringbuffer<T>;

@@ -105,66 +105,77 @@ export function resolveRingbufferConfig(
   return resolved;
 }
 
-/** One wildcard pattern of the client's configs, compiled for matching. */
-interface Pattern {
+/** One wildcard pattern of the client's configs, split at its `*`. */
+interface Pattern<C> {
   key: string;
   prefix: string;
   suffix: string;
+  config: C;
 }
 
-/** The client's ringbuffer configs, validated once, looked up per ring name. */
-export class ConfigRegistry {
-  private readonly exact = new Map<string, ResolvedRingbufferConfig>();
-  private readonly patterns: Array<Pattern & { config: ResolvedRingbufferConfig }> = [];
-  private readonly fallback: ResolvedRingbufferConfig | undefined;
+/**
+ * Configs by exact name, `*` wildcard pattern or `default`, validated once and looked up per
+ * name, as Hazelcast matches ringbuffer and topic configs. `option` is the client option
+ * that holds them and `kind` the object they configure, both for messages.
+ */
+export class NamedConfigs<C> {
+  readonly #exact = new Map<string, C>();
+  readonly #patterns: Array<Pattern<C>> = [];
+  readonly #kind: string;
+  #fallback: C | undefined;
 
-  constructor(ringbuffers: ClientOptions['ringbuffers']) {
-    if (ringbuffers === undefined) return;
-    if (ringbuffers === null || typeof ringbuffers !== 'object' || Array.isArray(ringbuffers)) {
+  constructor(
+    entries: unknown,
+    option: string,
+    kind: string,
+    resolve: (value: unknown, where: string) => C,
+  ) {
+    this.#kind = kind;
+    if (entries === undefined) return;
+    if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) {
       throw typeError(
         ErrorCode.INVALID_CONFIG,
-        `ringbuffers=${describe(ringbuffers)} is invalid; expected an object of configs by name`,
+        `${option}=${describe(entries)} is invalid; expected an object of configs by ${kind} name`,
       );
     }
-    for (const [key, value] of Object.entries(ringbuffers)) {
-      const config = resolveRingbufferConfig(value ?? {}, `ringbuffers[${JSON.stringify(key)}].`);
+    for (const [key, value] of Object.entries(entries)) {
+      const where = `${option}[${JSON.stringify(key)}]`;
+      const config = resolve(value ?? {}, `${where}.`);
       if (key === 'default') {
-        this.fallback = config;
+        this.#fallback = config;
         continue;
       }
       const star = key.indexOf('*');
       if (star === -1) {
-        this.exact.set(key, config);
+        this.#exact.set(key, config);
       } else if (key.indexOf('*', star + 1) !== -1) {
         throw typeError(
           ErrorCode.INVALID_CONFIG,
-          `ringbuffers[${JSON.stringify(key)}] is an invalid pattern; use at most one "*"`,
+          `${where} is an invalid pattern; use at most one "*"`,
         );
       } else {
-        const pattern = { key, prefix: key.slice(0, star), suffix: key.slice(star + 1) };
-        this.patterns.push({ ...pattern, config });
+        const prefix = key.slice(0, star);
+        this.#patterns.push({ key, prefix, suffix: key.slice(star + 1), config });
       }
     }
   }
 
   /**
    * Returns the config for `name`: the exact entry, else the wildcard pattern matching the
-   * most characters, else `default`; undefined when the client configured none of them.
-   * Two patterns matching equally well are an error, as in Hazelcast.
+   * most characters, else `default`, else undefined. Two patterns matching equally well
+   * are an error, as in Hazelcast.
    */
-  lookup(name: string): ResolvedRingbufferConfig | undefined {
-    const exact = this.exact.get(name);
-    if (exact) return exact;
-    let best: (typeof this.patterns)[number] | undefined;
+  lookup(name: string): C | undefined {
+    const exact = this.#exact.get(name);
+    if (exact !== undefined) return exact;
+    let best: Pattern<C> | undefined;
     let bestLength = -1;
     let tie: string | undefined;
-    for (const pattern of this.patterns) {
-      const fits =
-        name.length >= pattern.prefix.length + pattern.suffix.length &&
-        name.startsWith(pattern.prefix) &&
-        name.endsWith(pattern.suffix);
-      if (!fits) continue;
+    for (const pattern of this.#patterns) {
       const length = pattern.prefix.length + pattern.suffix.length;
+      const fits =
+        name.length >= length && name.startsWith(pattern.prefix) && name.endsWith(pattern.suffix);
+      if (!fits) continue;
       if (length > bestLength) {
         best = pattern;
         bestLength = length;
@@ -173,14 +184,38 @@ export class ConfigRegistry {
         tie = pattern.key;
       }
     }
-    if (best && tie !== undefined) {
+    if (best !== undefined && tie !== undefined) {
       throw typeError(
         ErrorCode.INVALID_CONFIG,
-        `ringbuffer name=${JSON.stringify(name)} matches the patterns ` +
+        `${this.#kind} name=${JSON.stringify(name)} matches the patterns ` +
           `${JSON.stringify(best.key)} and ${JSON.stringify(tie)} equally well; ` +
           'make one of them more specific',
       );
     }
-    return best?.config ?? this.fallback;
+    return best?.config ?? this.#fallback;
+  }
+}
+
+/** The client's ringbuffer configs (the `ringbuffers` option). */
+export class ConfigRegistry extends NamedConfigs<ResolvedRingbufferConfig> {
+  constructor(ringbuffers: ClientOptions['ringbuffers']) {
+    super(ringbuffers, 'ringbuffers', 'ringbuffer', (value, where) =>
+      resolveRingbufferConfig(value, where),
+    );
+  }
+
+  /**
+   * Resolves the config of ring `name`: the client's match with `config` laid over it.
+   * `explicit` is false when neither exists, so an existing ring's config is adopted.
+   */
+  resolve(
+    name: string,
+    config: RingbufferConfig | undefined,
+  ): { resolved: ResolvedRingbufferConfig; explicit: boolean } {
+    const matched = this.lookup(name);
+    const base = matched ?? DEFAULT_RINGBUFFER_CONFIG;
+    const resolved =
+      config === undefined ? { ...base } : resolveRingbufferConfig(config, 'config.', base);
+    return { resolved, explicit: config !== undefined || matched !== undefined };
   }
 }

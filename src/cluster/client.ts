@@ -5,7 +5,7 @@
  */
 import { Client as HazelcastClient, type ClientConfig } from 'hazelcast-client';
 
-import { ConfigRegistry, DEFAULT_RINGBUFFER_CONFIG, resolveRingbufferConfig } from '../config';
+import { ConfigRegistry } from '../config';
 import {
   ClientNotActiveError,
   ConfigConflictError,
@@ -64,12 +64,7 @@ class ClusterClient implements Client {
   ): Promise<Ringbuffer<T>> {
     this.#checkActive();
     checkName(name);
-    const matched = this.#configs.lookup(name);
-    const explicit = config !== undefined || matched !== undefined;
-    const resolved =
-      config === undefined
-        ? { ...(matched ?? DEFAULT_RINGBUFFER_CONFIG) }
-        : resolveRingbufferConfig(config, 'config.', matched ?? DEFAULT_RINGBUFFER_CONFIG);
+    const { resolved, explicit } = this.#configs.resolve(name, config);
 
     const operation = `getRingbuffer(name=${JSON.stringify(name)})`;
     let capacity: number;

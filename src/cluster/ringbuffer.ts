@@ -44,7 +44,7 @@ function toHazelcastPolicy(failOnOverflow: boolean): HazelcastOverflowPolicy {
   return failOnOverflow ? HazelcastOverflowPolicy.FAIL : HazelcastOverflowPolicy.OVERWRITE;
 }
 
-/** What a ring proxy needs from the client that created it. */
+/** The client services a cluster ring proxy uses: state checks and tracking of waiting reads. */
 export interface ClusterProxyContext {
   /** Throws ClientNotActiveError once the client is shut down. */
   checkActive(): void;

@@ -27,7 +27,7 @@ import {
 import { EmbeddedBlockingRingbuffer } from './blocking';
 import { ReadStatus, WakeReason, type RingStore } from './store';
 
-/** What a ring proxy needs from the client that created it. */
+/** The client services a ring proxy uses: its active check and reopening after destroy. */
 export interface ProxyContext {
   /** Throws ClientNotActiveError once the client is shut down. */
   checkActive(): void;
@@ -332,7 +332,7 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
 
   /** Returns the store, opening the ring again if it was destroyed (as Hazelcast proxies do). */
   #liveStore(): RingStore {
-    if (this.#store.state().destroyed) {
+    if (this.#store.isDestroyed()) {
       this.#failAll(new DistributedObjectDestroyedError(this.#name));
       this.#store = this.#context.reopen();
     }

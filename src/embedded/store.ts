@@ -26,9 +26,11 @@ export interface RingStore {
   /** Decoder for items a read left encoded; undefined when items are stored as values. */
   readonly decode: Decoder | undefined;
   state(): RingState;
+  /** Reports whether the ring was destroyed; cheaper than state(), so it runs on every call. */
+  isDestroyed(): boolean;
   add(item: unknown, failOnOverflow: boolean): number;
   addAll(items: readonly unknown[], failOnOverflow: boolean): number;
-  /** Reads one item; `status` says whether it was there. */
+  /** Reads one item; `status` reports whether it was there. */
   readOne(sequence: number): { status: number; value: unknown };
   /**
    * Appends up to maxCount items from max(start, head) to `batch` and returns the clamped
@@ -75,6 +77,11 @@ export class BinaryStore implements RingStore {
     const out = this.#stateOut;
     binding.ringState(this.#handle, out);
     return { head: out[0], tail: out[1], destroyed: out[2] !== 0 };
+  }
+
+  isDestroyed(): boolean {
+    binding.ringState(this.#handle, this.#stateOut);
+    return this.#stateOut[2] !== 0;
   }
 
   add(item: unknown, failOnOverflow: boolean): number {
@@ -200,6 +207,10 @@ export class ObjectStore implements RingStore {
     const ring = this.#ring;
     ring.expire(Date.now());
     return { head: ring.head, tail: ring.tail, destroyed: ring.destroyed };
+  }
+
+  isDestroyed(): boolean {
+    return this.#ring.destroyed;
   }
 
   add(item: unknown, failOnOverflow: boolean): number {

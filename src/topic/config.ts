@@ -3,6 +3,7 @@
  * exact name, `*` wildcard pattern or `default`, as Hazelcast matches topic configs.
  */
 import { ErrorCode, rangeError, typeError } from '../errors';
+import { NamedConfigs } from '../config';
 import { describe } from '../validate';
 import { TopicOverloadPolicy, type ReliableTopicConfig } from './reliable-topic';
 
@@ -79,93 +80,17 @@ export function resolveReliableTopicConfig(
   return resolved;
 }
 
-/** One wildcard pattern of the client's topic configs. */
-interface Pattern {
-  key: string;
-  prefix: string;
-  suffix: string;
-  config: ResolvedReliableTopicConfig;
-}
-
-/**
- * The client's topic configs, validated once, looked up per topic name.
- * NOTE: the matching repeats ConfigRegistry's for ringbuffers (src/config.ts); the two
- * must change together until they share one matcher.
- */
-export class TopicConfigRegistry {
-  readonly #exact = new Map<string, ResolvedReliableTopicConfig>();
-  readonly #patterns: Pattern[] = [];
-  #fallback: ResolvedReliableTopicConfig | undefined;
-
+/** The client's topic configs (the `reliableTopics` option). */
+export class TopicConfigRegistry extends NamedConfigs<ResolvedReliableTopicConfig> {
   constructor(reliableTopics: unknown) {
-    if (reliableTopics === undefined) return;
-    if (
-      reliableTopics === null ||
-      typeof reliableTopics !== 'object' ||
-      Array.isArray(reliableTopics)
-    ) {
-      throw typeError(
-        ErrorCode.INVALID_CONFIG,
-        `reliableTopics=${describe(reliableTopics)} is invalid; ` +
-          'expected an object of configs by topic name',
-      );
-    }
-    for (const [key, value] of Object.entries(reliableTopics)) {
-      const where = `reliableTopics[${JSON.stringify(key)}]`;
-      const config = resolveReliableTopicConfig(value ?? {}, `${where}.`);
-      if (key === 'default') {
-        this.#fallback = config;
-        continue;
-      }
-      const star = key.indexOf('*');
-      if (star === -1) {
-        this.#exact.set(key, config);
-      } else if (key.indexOf('*', star + 1) !== -1) {
-        throw typeError(
-          ErrorCode.INVALID_CONFIG,
-          `${where} is an invalid pattern; use at most one "*"`,
-        );
-      } else {
-        const prefix = key.slice(0, star);
-        this.#patterns.push({ key, prefix, suffix: key.slice(star + 1), config });
-      }
-    }
+    super(reliableTopics, 'reliableTopics', 'reliable topic', (value, where) =>
+      resolveReliableTopicConfig(value, where),
+    );
   }
 
-  /**
-   * Returns the config for `name`: the exact entry, else the wildcard pattern matching the
-   * most characters, else `default`, else the defaults. Two patterns matching equally well
-   * are an error, as in Hazelcast.
-   */
-  lookup(name: string): Readonly<ResolvedReliableTopicConfig> {
-    const exact = this.#exact.get(name);
-    if (exact) return exact;
-    let best: Pattern | undefined;
-    let tie: Pattern | undefined;
-    for (const pattern of this.#patterns) {
-      const fits =
-        name.length >= pattern.prefix.length + pattern.suffix.length &&
-        name.startsWith(pattern.prefix) &&
-        name.endsWith(pattern.suffix);
-      if (!fits) continue;
-      const length = pattern.prefix.length + pattern.suffix.length;
-      const bestLength = best === undefined ? -1 : best.prefix.length + best.suffix.length;
-      if (length > bestLength) {
-        best = pattern;
-        tie = undefined;
-      } else if (length === bestLength) {
-        tie = pattern;
-      }
-    }
-    if (best && tie) {
-      throw typeError(
-        ErrorCode.INVALID_CONFIG,
-        `reliable topic name=${JSON.stringify(name)} matches the patterns ` +
-          `${JSON.stringify(best.key)} and ${JSON.stringify(tie.key)} equally well; ` +
-          'make one of them more specific',
-      );
-    }
-    return best?.config ?? this.#fallback ?? DEFAULT_RELIABLE_TOPIC_CONFIG;
+  /** Returns the config for `name` as NamedConfigs.lookup does, else the defaults. */
+  override lookup(name: string): Readonly<ResolvedReliableTopicConfig> {
+    return super.lookup(name) ?? DEFAULT_RELIABLE_TOPIC_CONFIG;
   }
 }
 
