@@ -106,7 +106,11 @@ export function checkItems(items: unknown, overflowPolicy: unknown): boolean {
   }
   const failOnOverflow = toFailOnOverflow(overflowPolicy);
   if (items.length === 0) invalidRange('items=[] is empty; expected at least one item');
-  for (let i = 0; i < items.length; i++) checkItem(items[i], `items[${i}]`);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    // The name is built only for a bad item, so a valid batch formats no string per item.
+    if (item === null || item === undefined) checkItem(item, `items[${i}]`);
+  }
   return failOnOverflow;
 }
 

@@ -6,7 +6,7 @@ import {
   StaleSequenceError,
   TimeoutError,
 } from '../errors';
-import { ItemBatch, LazyReadResultSet } from '../read-result-set';
+import { ItemBatch, LazyReadResultSet, type Decoder } from '../read-result-set';
 import {
   OverflowPolicy,
   type BlockingRingbuffer,
@@ -69,12 +69,144 @@ const pendingLocalWakes = new Set<string>();
  * arrive through the native subscription; this saves same-thread adds that round trip.
  */
 function wakeLocalWaiters(name: string): void {
-  if (!waitingProxies.has(name) || pendingLocalWakes.has(name)) return;
+  // Kept small enough to inline: the size check keeps the string lookup off adds while
+  // nothing waits.
+  if (waitingProxies.size !== 0 && waitingProxies.has(name)) scheduleLocalWake(name);
+}
+
+function scheduleLocalWake(name: string): void {
+  if (pendingLocalWakes.has(name)) return;
   pendingLocalWakes.add(name);
   queueMicrotask(() => {
     pendingLocalWakes.delete(name);
     for (const proxy of waitingProxies.get(name) ?? []) proxy.wake(WakeReason.PUBLISHED);
   });
+}
+
+/** A validated readOne; each attempt reads the item if it is there. */
+class ReadOneRequest<T> implements PreparedRead<T> {
+  readonly store: RingStore;
+  readonly #name: string;
+  readonly #sequence: number;
+
+  constructor(name: string, store: RingStore, sequence: number) {
+    this.#name = name;
+    this.store = store;
+    this.#sequence = sequence;
+  }
+
+  /** Built on demand, because only errors and timeouts use it. */
+  get operation(): string {
+    return `readOne(sequence=${this.#sequence})`;
+  }
+
+  attempt(): { value: T } | undefined {
+    const store = this.store;
+    const wanted = this.#sequence;
+    const state = store.state();
+    if (state.destroyed) throw new DistributedObjectDestroyedError(this.#name);
+    if (wanted < state.head) throw new StaleSequenceError(wanted, state.head);
+    if (wanted > state.tail) return undefined;
+    const { status, value } = store.readOne(wanted);
+    if (status === ReadStatus.OK) return { value: value as T };
+    if (status === ReadStatus.STALE) {
+      throw new StaleSequenceError(wanted, store.state().head);
+    }
+    return undefined;
+  }
+
+  timedOut(timeoutMs: number): never {
+    throw new TimeoutError(this.operation, this.#name, timeoutMs);
+  }
+}
+
+/**
+ * A validated readMany. Accepted items and the read count accumulate across attempts, and
+ * a timed-out read returns what it collected.
+ */
+class ReadManyRequest<T> implements PreparedRead<ReadResultSet<T>> {
+  readonly store: RingStore;
+  readonly #name: string;
+  readonly #start: number;
+  readonly #min: number;
+  readonly #max: number;
+  readonly #filter: ReadFilter<T> | undefined;
+  readonly #accepted = new ItemBatch();
+  #readCount = 0;
+  /** The next sequence to examine. */
+  #cursor: number;
+
+  constructor(
+    name: string,
+    store: RingStore,
+    start: number,
+    min: number,
+    max: number,
+    filter: ReadFilter<T> | undefined,
+  ) {
+    this.#name = name;
+    this.store = store;
+    this.#start = start;
+    this.#min = min;
+    this.#max = max;
+    this.#filter = filter;
+    this.#cursor = start;
+  }
+
+  /** Built on demand, because only errors use it. */
+  get operation(): string {
+    return (
+      `readMany(startSequence=${this.#start}, minCount=${this.#min}, ` +
+      `maxCount=${this.#max})`
+    );
+  }
+
+  attempt(): { value: ReadResultSet<T> } | undefined {
+    const store = this.store;
+    const state = store.state();
+    if (state.destroyed) throw new DistributedObjectDestroyedError(this.#name);
+    const accepted = this.#accepted;
+    const filter = this.#filter;
+    // The clamp is applied again on every wake-up: items may have been overwritten.
+    this.#cursor = Math.min(Math.max(this.#cursor, state.head), state.tail + 1);
+    while (accepted.size < this.#max) {
+      const examined = filter ? new ItemBatch() : accepted;
+      const batch = store.readBatch(this.#cursor, this.#max - accepted.size, examined);
+      if (batch.count === 0) break;
+      this.#readCount += batch.count;
+      this.#cursor = batch.start + batch.count;
+      if (filter) applyFilter(filter, examined, accepted, store.decode);
+    }
+    if (accepted.size < this.#min) return undefined;
+    return { value: this.#collected() };
+  }
+
+  /** Returns the items collected so far, as a blocking read that timed out does. */
+  timedOut(): ReadResultSet<T> {
+    return this.#collected();
+  }
+
+  #collected(): ReadResultSet<T> {
+    return new LazyReadResultSet<T>(
+      this.#readCount,
+      this.#cursor,
+      this.#accepted,
+      this.store.decode,
+    );
+  }
+}
+
+/** Appends the items of `examined` that pass `filter` to `accepted`, decoding them first. */
+function applyFilter<T>(
+  filter: ReadFilter<T>,
+  examined: ItemBatch,
+  accepted: ItemBatch,
+  decode: Decoder | undefined,
+): void {
+  for (let i = 0; i < examined.size; i++) {
+    const value = examined.valueAt(i, decode);
+    if (filter(value as T)) accepted.pushValue(examined.sequenceAt(i), value);
+  }
 }
 
 /** @internal */
@@ -134,7 +266,7 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
     });
     const result = read.attempt();
     if (result !== undefined) return result.value;
-    return this.#wait(signal, read.attempt);
+    return this.#wait(signal, read);
   }
 
   async readMany(
@@ -150,7 +282,7 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
     });
     const result = read.attempt();
     if (result !== undefined) return result.value;
-    return this.#wait(signal, read.attempt);
+    return this.#wait(signal, read);
   }
 
   async destroy(): Promise<void> {
@@ -206,12 +338,15 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
   /** @internal */
   addSync(item: T, overflowPolicy: OverflowPolicy = OverflowPolicy.OVERWRITE): number {
     this.#context.checkActive();
-    const failOnOverflow = toFailOnOverflow(overflowPolicy);
-    checkItem(item);
+    // The common case (OVERWRITE and a non-null item) calls no checker; others get the full checks.
+    const failOnOverflow =
+      overflowPolicy === OverflowPolicy.OVERWRITE ? false : toFailOnOverflow(overflowPolicy);
+    if (item === null || item === undefined) checkItem(item);
     const store = this.#liveStore();
     if (failOnOverflow) this.#warnFailWithoutTtl(store);
     const sequence = store.add(item, failOnOverflow);
-    if (sequence >= 0) wakeLocalWaiters(this.#name);
+    // An OBJECT store wakes this thread's waiters itself, through its subscriptions.
+    if (sequence >= 0 && store.shared) wakeLocalWaiters(this.#name);
     return sequence;
   }
 
@@ -228,7 +363,7 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
     const store = this.#liveStore();
     if (failOnOverflow) this.#warnFailWithoutTtl(store);
     const sequence = store.addAll(batch, failOnOverflow);
-    if (sequence >= 0) wakeLocalWaiters(this.#name);
+    if (sequence >= 0 && store.shared) wakeLocalWaiters(this.#name);
     return sequence;
   }
 
@@ -249,23 +384,7 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
           'only the next sequence can be waited for',
       );
     }
-    const attempt = (): { value: T } | undefined => {
-      const state = store.state();
-      if (state.destroyed) throw new DistributedObjectDestroyedError(this.#name);
-      if (wanted < state.head) throw new StaleSequenceError(wanted, state.head);
-      if (wanted > state.tail) return undefined;
-      const { status, value } = store.readOne(wanted);
-      if (status === ReadStatus.OK) return { value: value as T };
-      if (status === ReadStatus.STALE) {
-        throw new StaleSequenceError(wanted, store.state().head);
-      }
-      return undefined;
-    };
-    const operation = `readOne(sequence=${wanted})`;
-    const timedOut = (timeoutMs: number): never => {
-      throw new TimeoutError(operation, this.#name, timeoutMs);
-    };
-    return { store, operation, attempt, timedOut };
+    return new ReadOneRequest<T>(this.#name, store, wanted);
   }
 
   /** Validates readMany's arguments and returns the read, as prepareReadOne. @internal */
@@ -287,29 +406,7 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
       store.capacity,
     );
     checkWaitOption();
-
-    const accepted = new ItemBatch();
-    let readCount = 0;
-    let cursor = start;
-    const collected = () => new LazyReadResultSet<T>(readCount, cursor, accepted, store.decode);
-    const attempt = (): { value: ReadResultSet<T> } | undefined => {
-      const state = store.state();
-      if (state.destroyed) throw new DistributedObjectDestroyedError(this.#name);
-      // The clamp is applied again on every wake-up: items may have been overwritten.
-      cursor = Math.min(Math.max(cursor, state.head), state.tail + 1);
-      while (accepted.size < max) {
-        const examined = filter ? new ItemBatch() : accepted;
-        const batch = store.readBatch(cursor, max - accepted.size, examined);
-        if (batch.count === 0) break;
-        readCount += batch.count;
-        cursor = batch.start + batch.count;
-        if (filter) this.#applyFilter(filter, examined, accepted, store);
-      }
-      if (accepted.size < min) return undefined;
-      return { value: collected() };
-    };
-    const operation = `readMany(startSequence=${start}, minCount=${min}, maxCount=${max})`;
-    return { store, operation, attempt, timedOut: collected };
+    return new ReadManyRequest<T>(this.#name, store, start, min, max, filter ?? undefined);
   }
 
   /** Settles or re-checks the waiting reads; called on wake-ups from any thread. @internal */
@@ -339,28 +436,12 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
     return this.#store;
   }
 
-  #applyFilter(
-    filter: ReadFilter<T>,
-    examined: ItemBatch,
-    accepted: ItemBatch,
-    store: RingStore,
-  ): void {
-    for (let i = 0; i < examined.size; i++) {
-      const buffer = examined.encoded[i];
-      const value =
-        buffer === undefined
-          ? examined.values[i]
-          : store.decode!(buffer, examined.offsets[i], examined.lengths[i]);
-      if (filter(value as T)) accepted.pushValue(examined.sequences[i], value);
-    }
-  }
-
   /**
-   * Waits until `attempt` returns a result or throws. The subscription is made before the
-   * first re-check, so an add that lands between the caller's check and the subscription
-   * is not missed.
+   * Waits until the read's attempt returns a result or throws. The subscription is made
+   * before the first re-check, so an add that lands between the caller's check and the
+   * subscription is not missed.
    */
-  #wait<R>(signal: AbortSignal | undefined, attempt: () => { value: R } | undefined): Promise<R> {
+  #wait<R>(signal: AbortSignal | undefined, read: PreparedRead<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       const finish = () => {
         this.#waiters.delete(waiter);
@@ -371,7 +452,7 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
         check: () => {
           let result: { value: R } | undefined;
           try {
-            result = attempt();
+            result = read.attempt();
           } catch (error) {
             finish();
             reject(error);

@@ -135,10 +135,13 @@ export class BinaryStore implements RingStore {
 /** The items of an OBJECT ring, kept as values in this thread. */
 class ObjectRing {
   readonly items: unknown[] = [];
+  /** Date.now() of each item's add, by slot; written only when the ring has a TTL. */
   readonly addedAt: number[] = [];
   readonly listeners = new Set<(reason: number) => void>();
   head = 0;
   tail = -1;
+  /** The slot of `tail`: tail % capacity, or -1 before the first add. */
+  tailIndex = -1;
   destroyed = false;
   /** Changes with every notify(), as BinaryStore's native publish counter does. */
   publishCount = 0;
@@ -147,6 +150,11 @@ class ObjectRing {
     readonly capacity: number,
     readonly timeToLiveMs: number,
   ) {}
+
+  /** Returns Date.now() for expiry, or 0 without a TTL, where no item expires. */
+  now(): number {
+    return this.timeToLiveMs === 0 ? 0 : Date.now();
+  }
 
   /** Moves head past expired items; the stored values are released for collection. */
   expire(now: number): void {
@@ -159,16 +167,29 @@ class ObjectRing {
     }
   }
 
+  /**
+   * Returns the room FAIL checks against. As Hazelcast: without a TTL it is always the
+   * full capacity, so FAIL fails only for a batch larger than the ring.
+   */
+  remainingCapacity(): number {
+    if (this.timeToLiveMs === 0) return this.capacity;
+    return this.capacity - (this.tail - this.head + 1);
+  }
+
   push(item: unknown, now: number): void {
     this.tail++;
-    const index = this.tail % this.capacity;
+    // tail % capacity, kept incrementally so that an add needs no integer division.
+    let index = this.tailIndex + 1;
+    if (index === this.capacity) index = 0;
+    this.tailIndex = index;
     this.items[index] = item;
-    this.addedAt[index] = now;
+    if (this.timeToLiveMs !== 0) this.addedAt[index] = now;
     if (this.tail - this.head + 1 > this.capacity) this.head++;
   }
 
   notify(reason: number): void {
     this.publishCount++;
+    if (this.listeners.size === 0) return;
     for (const listener of [...this.listeners]) listener(reason);
   }
 }
@@ -205,7 +226,7 @@ export class ObjectStore implements RingStore {
 
   state(): RingState {
     const ring = this.#ring;
-    ring.expire(Date.now());
+    ring.expire(ring.now());
     return { head: ring.head, tail: ring.tail, destroyed: ring.destroyed };
   }
 
@@ -214,26 +235,28 @@ export class ObjectStore implements RingStore {
   }
 
   add(item: unknown, failOnOverflow: boolean): number {
-    return this.addAll([item], failOnOverflow);
+    const ring = this.#ring;
+    const now = ring.now();
+    ring.expire(now);
+    if (failOnOverflow && ring.remainingCapacity() < 1) return -1;
+    ring.push(item, now);
+    ring.notify(WakeReason.PUBLISHED);
+    return ring.tail;
   }
 
   addAll(items: readonly unknown[], failOnOverflow: boolean): number {
     const ring = this.#ring;
-    const now = Date.now();
+    const now = ring.now();
     ring.expire(now);
-    // As Hazelcast: without a TTL the remaining capacity is always the full capacity, so
-    // FAIL fails only for a batch larger than the ring.
-    const remaining =
-      ring.timeToLiveMs === 0 ? ring.capacity : ring.capacity - (ring.tail - ring.head + 1);
-    if (failOnOverflow && remaining < items.length) return -1;
-    for (const item of items) ring.push(item, now);
+    if (failOnOverflow && ring.remainingCapacity() < items.length) return -1;
+    for (let i = 0; i < items.length; i++) ring.push(items[i], now);
     ring.notify(WakeReason.PUBLISHED);
     return ring.tail;
   }
 
   readOne(sequence: number): { status: number; value: unknown } {
     const ring = this.#ring;
-    ring.expire(Date.now());
+    ring.expire(ring.now());
     if (sequence < ring.head) return { status: ReadStatus.STALE, value: undefined };
     if (sequence > ring.tail) return { status: ReadStatus.NOT_YET, value: undefined };
     return { status: ReadStatus.OK, value: ring.items[sequence % ring.capacity] };
@@ -241,12 +264,18 @@ export class ObjectStore implements RingStore {
 
   readBatch(start: number, maxCount: number, batch: ItemBatch): { start: number; count: number } {
     const ring = this.#ring;
-    ring.expire(Date.now());
+    ring.expire(ring.now());
     const from = Math.min(Math.max(start, ring.head), ring.tail + 1);
     const count = Math.min(maxCount, ring.tail - from + 1);
-    for (let sequence = from; sequence < from + count; sequence++) {
-      batch.pushValue(sequence, ring.items[sequence % ring.capacity]);
-    }
+    if (count <= 0) return { start: from, count: 0 };
+    // One copy of the slots, or two when the range wraps past the end of the array.
+    const { items, capacity } = ring;
+    const index = from % capacity;
+    const values =
+      index + count <= capacity
+        ? items.slice(index, index + count)
+        : items.slice(index).concat(items.slice(0, index + count - capacity));
+    batch.pushValues(from, values);
     return { start: from, count };
   }
 
