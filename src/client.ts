@@ -17,7 +17,7 @@ import {
   resolveReliableTopicConfig,
   TopicConfigRegistry,
 } from './topic/config';
-import { EmbeddedReliableTopic } from './topic/embedded-topic';
+import { RingReliableTopic } from './topic/ring-topic';
 import { TOPIC_RING_PREFIX, type TopicRecord } from './topic/record';
 import type { ReliableTopic, ReliableTopicConfig } from './topic/reliable-topic';
 import {
@@ -88,7 +88,7 @@ class EmbeddedClient implements Client {
   readonly #configs: ConfigRegistry;
   readonly #proxies = new Map<string, EmbeddedRingbuffer<unknown>>();
   readonly #topicConfigs: TopicConfigRegistry;
-  readonly #topics = new Map<string, EmbeddedReliableTopic<unknown>>();
+  readonly #topics = new Map<string, RingReliableTopic<unknown>>();
   /** Capacity and TTL of each ring as last opened, which topics need to pick a policy. */
   readonly #ringSettings = new Map<string, { capacity: number; timeToLiveSeconds: number }>();
   #active = true;
@@ -147,7 +147,7 @@ class EmbeddedClient implements Client {
       checkActive: () => this.#checkActive(),
       ringSettings: () => this.#ringSettings.get(ringName)!,
     };
-    const topic = new EmbeddedReliableTopic<unknown>(name, ring, resolved, context);
+    const topic = new RingReliableTopic<unknown>(name, ring, resolved, context);
     this.#topics.set(name, topic);
     return topic as ReliableTopic<T>;
   }

@@ -134,12 +134,17 @@ export class ConfigConflictError extends RingcastError {
  * publish was stored. Room frees up as the ring's items expire.
  */
 export class TopicOverloadError extends RingcastError {
-  constructor(topicName: string, messageCount: number, timeToLiveSeconds: number) {
+  /** `timeToLiveSeconds` is undefined when the ring's TTL is set on cluster members. */
+  constructor(topicName: string, messageCount: number, timeToLiveSeconds: number | undefined) {
+    const ttl =
+      timeToLiveSeconds === undefined
+        ? 'the TTL set on the members'
+        : `timeToLiveSeconds=${timeToLiveSeconds}`;
     super(
       ErrorCode.TOPIC_OVERLOAD,
       `reliable topic name=${JSON.stringify(topicName)} is overloaded: its ring has no room ` +
-        `for ${messageCount} message(s) until items expire (timeToLiveSeconds=` +
-        `${timeToLiveSeconds}); topicOverloadPolicy BLOCK would wait, DISCARD_OLDEST overwrite`,
+        `for ${messageCount} message(s) until items expire (${ttl}); ` +
+        'topicOverloadPolicy BLOCK would wait, DISCARD_OLDEST overwrite',
     );
     this.name = 'TopicOverloadError';
   }

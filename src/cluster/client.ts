@@ -3,16 +3,17 @@
  * instance. Ring configurations live on the members; the client checks what it can read
  * back (the capacity) against the configuration the caller gives.
  */
-import { Client as HazelcastClient, type ClientConfig } from 'hazelcast-client';
+import {
+  Client as HazelcastClient,
+  type ClientConfig,
+  type Ringbuffer as HazelcastRing,
+} from 'hazelcast-client';
 
-import { ConfigRegistry } from '../config';
+import { ConfigRegistry, type ResolvedRingbufferConfig } from '../config';
 import {
   ClientNotActiveError,
   ConfigConflictError,
   DistributedObjectDestroyedError,
-  ErrorCode,
-  RingcastError,
-  typeError,
 } from '../errors';
 import type {
   Client,
@@ -20,11 +21,25 @@ import type {
   Ringbuffer,
   RingbufferConfig,
 } from '../ring-buffer';
-import type { ReliableTopic } from '../topic/reliable-topic';
-import { checkName, describe } from '../validate';
+import {
+  findTopicConfigConflict,
+  resolveReliableTopicConfig,
+  TopicConfigRegistry,
+} from '../topic/config';
+import { RingReliableTopic } from '../topic/ring-topic';
+import { TOPIC_RING_PREFIX, type TopicRecord } from '../topic/record';
+import type { ReliableTopic, ReliableTopicConfig } from '../topic/reliable-topic';
+import { checkName } from '../validate';
 import { ClusterError } from './errors';
 import { toHazelcastConfig } from './options';
-import { ClusterRingbuffer } from './ringbuffer';
+import { ClusterRingbuffer, type ItemCodec } from './ringbuffer';
+import {
+  fromClusterItem,
+  serializationOf,
+  toTopicMessage,
+  type Serialization,
+} from './topic-message';
+import { toClusterValue } from './values';
 
 /**
  * Connects to the cluster named in `options.cluster`.
@@ -33,6 +48,7 @@ import { ClusterRingbuffer } from './ringbuffer';
  */
 export async function createClusterClient(options: ClientOptions): Promise<Client> {
   const configs = new ConfigRegistry(options.ringbuffers);
+  const topicConfigs = new TopicConfigRegistry(options.reliableTopics);
   const hazelcastConfig: ClientConfig = toHazelcastConfig(options.cluster);
   let client: HazelcastClient;
   try {
@@ -40,22 +56,39 @@ export async function createClusterClient(options: ClientOptions): Promise<Clien
   } catch (error) {
     throw new ClusterError('connecting to the cluster', error);
   }
-  return new ClusterClient(client, configs);
+  let serialization: Serialization;
+  try {
+    serialization = serializationOf(client);
+  } catch (error) {
+    await client.shutdown();
+    throw error;
+  }
+  return new ClusterClient(client, configs, topicConfigs, serialization);
 }
 
 /** @internal */
 class ClusterClient implements Client {
   readonly #client: HazelcastClient;
   readonly #configs: ConfigRegistry;
+  readonly #topicConfigs: TopicConfigRegistry;
+  readonly #serialization: Serialization;
+  readonly #topics = new Map<string, RingReliableTopic<unknown>>();
   /** Rejects of this client's waiting reads, by ring name. */
   readonly #waits = new Map<string, Set<(error: Error) => void>>();
   /** How many times this client destroyed each ring name. */
   readonly #destroyCounts = new Map<string, number>();
   #active = true;
 
-  constructor(client: HazelcastClient, configs: ConfigRegistry) {
+  constructor(
+    client: HazelcastClient,
+    configs: ConfigRegistry,
+    topicConfigs: TopicConfigRegistry,
+    serialization: Serialization,
+  ) {
     this.#client = client;
     this.#configs = configs;
+    this.#topicConfigs = topicConfigs;
+    this.#serialization = serialization;
   }
 
   async getRingbuffer<T = unknown>(
@@ -64,11 +97,91 @@ class ClusterClient implements Client {
   ): Promise<Ringbuffer<T>> {
     this.#checkActive();
     checkName(name);
+    const serialization = this.#serialization;
+    const codec: ItemCodec<T> = {
+      encode: (item, path) => toClusterValue(item, path),
+      decode: (value) => fromClusterItem(value, serialization) as T,
+    };
+    const { ring } = await this.#openRing(name, config, codec);
+    return ring;
+  }
+
+  async getReliableTopic<T = unknown>(
+    name: string,
+    config?: ReliableTopicConfig,
+  ): Promise<ReliableTopic<T>> {
+    this.#checkActive();
+    checkName(name);
+    const matched = this.#topicConfigs.lookup(name);
+    const resolved =
+      config === undefined ? matched : resolveReliableTopicConfig(config, 'config.', matched);
+    const cached = this.#topics.get(name);
+    if (cached !== undefined) {
+      const conflict =
+        config === undefined ? undefined : findTopicConfigConflict(cached.config, resolved);
+      if (conflict !== undefined) {
+        throw new ConfigConflictError(name, ...conflict, 'reliable topic');
+      }
+      return cached as ReliableTopic<T>;
+    }
+
+    // As Hazelcast and the embedded client, the ring takes the ringbuffer config that matches
+    // the topic's name, and the members apply theirs for the ring's name.
+    const ringName = TOPIC_RING_PREFIX + name;
+    const serialization = this.#serialization;
+    // The Address the official client's topic proxy also records as the publisher.
+    const publisherAddress = this.#client.getLocalEndpoint().localAddress;
+    const codec: ItemCodec<TopicRecord> = {
+      encode: (record, path) => toTopicMessage(record, path, serialization, publisherAddress),
+      decode: (value) => fromClusterItem(value, serialization) as TopicRecord,
+    };
+    const { ring, settings } = await this.#openRing(ringName, this.#configs.lookup(name), codec);
+    const raced = this.#topics.get(name);
+    if (raced !== undefined) return raced as ReliableTopic<T>;
+    // The members keep the ring's TTL and the client cannot read it: timeToLiveKnown false
+    // makes the topic add with FAIL and word a TopicOverloadError without a TTL value.
+    const context = {
+      checkActive: () => this.#checkActive(),
+      ringSettings: () => ({
+        capacity: settings.capacity,
+        timeToLiveSeconds: settings.timeToLiveSeconds,
+        timeToLiveKnown: false,
+      }),
+    };
+    const topic = new RingReliableTopic<unknown>(name, ring, resolved, context);
+    this.#topics.set(name, topic);
+    return topic as ReliableTopic<T>;
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.#active) return;
+    this.#active = false;
+    const error = new ClientNotActiveError();
+    for (const topic of this.#topics.values()) topic.close(error);
+    this.#topics.clear();
+    for (const rejects of [...this.#waits.values()]) {
+      for (const reject of [...rejects]) reject(error);
+    }
+    this.#waits.clear();
+    await this.#client.shutdown();
+  }
+
+  /**
+   * Opens the official client's proxy of ring `name` and wraps it. Returns the ring and its
+   * settings: the capacity the members report, and the TTL of the client's configuration.
+   * @throws ConfigConflictError when the client's configuration for the ring (or `config`)
+   *   gives another capacity than the members.
+   */
+  async #openRing<T>(
+    name: string,
+    config: RingbufferConfig | undefined,
+    codec: ItemCodec<T>,
+  ): Promise<{ ring: ClusterRingbuffer<T>; settings: ResolvedRingbufferConfig }> {
     const { resolved, explicit } = this.#configs.resolve(name, config);
 
     const operation = `getRingbuffer(name=${JSON.stringify(name)})`;
     let capacity: number;
-    let ring;
+    let ring: HazelcastRing<unknown>;
     try {
       ring = await this.#client.getRingbuffer<unknown>(name);
       capacity = (await ring.capacity()).toNumber();
@@ -89,27 +202,8 @@ class ClusterClient implements Client {
       destroyCount: () => this.#destroyCounts.get(name) ?? 0,
       rejectWaits: () => this.#rejectDestroyed(name),
     };
-    return new ClusterRingbuffer<T>(name, ring, capacity, context);
-  }
-
-  async getReliableTopic<T = unknown>(name: string): Promise<ReliableTopic<T>> {
-    this.#checkActive();
-    throw new RingcastError(
-      ErrorCode.UNSUPPORTED,
-      `reliable topic name=${JSON.stringify(name)} cannot be opened: the cluster backend ` +
-        'does not offer ReliableTopic yet; use the embedded backend',
-    );
-  }
-
-  async shutdown(): Promise<void> {
-    if (!this.#active) return;
-    this.#active = false;
-    const error = new ClientNotActiveError();
-    for (const rejects of [...this.#waits.values()]) {
-      for (const reject of [...rejects]) reject(error);
-    }
-    this.#waits.clear();
-    await this.#client.shutdown();
+    const wrapped = new ClusterRingbuffer<T>(name, ring, capacity, context, codec);
+    return { ring: wrapped, settings: { ...resolved, capacity } };
   }
 
   #trackWait(name: string, reject: (error: Error) => void): () => void {

@@ -35,7 +35,6 @@ import {
   toSignal,
 } from '../validate';
 import { translateError } from './errors';
-import { toClusterValue } from './values';
 
 /** Hazelcast's limit on maxCount in one readMany request (RingbufferProxy.MAX_BATCH_SIZE). */
 export const MAX_WIRE_BATCH = 1000;
@@ -58,12 +57,69 @@ export interface ClusterProxyContext {
   rejectWaits(): void;
 }
 
+/** The conversion between a cluster ring's items and the values hazelcast-client sends. */
+export interface ItemCodec<T> {
+  /**
+   * Converts a checked (not null) item before it is sent; `path` names it in errors, such as
+   * `item` or `items[2]`.
+   */
+  encode(item: T, path: string): unknown;
+  /** Converts an item as hazelcast-client deserialized it. */
+  decode(value: unknown): T;
+}
+
+/** The `untrack` of a request that the client has not tracked yet: does nothing. */
+function notTracked(): void {}
+
+/**
+ * A request that may wait on the member. Its reply, an abort of `signal` or a rejection by
+ * the client settles it, whichever comes first. It is the signal's abort listener itself.
+ */
+class PendingRequest<R> {
+  /** Unregisters the request from the client's waiting reads. */
+  untrack: () => void = notTracked;
+  readonly #resolve: (value: R) => void;
+  readonly #reject: (error: unknown) => void;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(
+    resolve: (value: R) => void,
+    reject: (error: unknown) => void,
+    signal: AbortSignal | undefined,
+  ) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#signal = signal;
+  }
+
+  succeed(value: R): void {
+    this.#finish();
+    this.#resolve(value);
+  }
+
+  fail(error: unknown): void {
+    this.#finish();
+    this.#reject(error);
+  }
+
+  /** Rejects with an AbortError when the signal aborts. */
+  handleEvent(): void {
+    this.fail(new AbortError(this.#signal!.reason));
+  }
+
+  #finish(): void {
+    this.untrack();
+    this.#signal?.removeEventListener('abort', this);
+  }
+}
+
 /** @internal */
 export class ClusterRingbuffer<T> implements Ringbuffer<T> {
   readonly #name: string;
   readonly #ring: HazelcastRing<unknown>;
   readonly #context: ClusterProxyContext;
   readonly #capacity: number;
+  readonly #codec: ItemCodec<T>;
 
   /** `capacity` is the ring's capacity as the members configure it; it never changes. */
   constructor(
@@ -71,11 +127,13 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
     ring: HazelcastRing<unknown>,
     capacity: number,
     context: ClusterProxyContext,
+    codec: ItemCodec<T>,
   ) {
     this.#name = name;
     this.#ring = ring;
     this.#capacity = capacity;
     this.#context = context;
+    this.#codec = codec;
   }
 
   getName(): string {
@@ -112,7 +170,7 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
     this.#context.checkActive();
     const failOnOverflow = toFailOnOverflow(overflowPolicy);
     checkItem(item);
-    const value = toClusterValue(item);
+    const value = this.#codec.encode(item, 'item');
     const policy = toHazelcastPolicy(failOnOverflow);
     const sequence = await this.#call('add', () => this.#ring.add(value, policy));
     return sequence.toNumber();
@@ -124,7 +182,7 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
   ): Promise<number> {
     this.#context.checkActive();
     const failOnOverflow = checkItems(items, overflowPolicy);
-    const values = items.map((item, i) => toClusterValue(item, `items[${i}]`));
+    const values = items.map((item, i) => this.#codec.encode(item, `items[${i}]`));
     const policy = toHazelcastPolicy(failOnOverflow);
     // The member applies one addAll atomically, whatever its length.
     const sequence = await this.#call('addAll', () => this.#ring.addAll(values, policy));
@@ -138,7 +196,8 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
     const operation = `readOne(sequence=${wanted})`;
     const destroys = this.#context.destroyCount();
     try {
-      return (await this.#wait(signal, destroys, () => this.#ring.readOne(wanted))) as T;
+      const value = await this.#wait(signal, destroys, () => this.#ring.readOne(wanted));
+      return this.#codec.decode(value);
     } catch (error) {
       if (error instanceof RingcastError) throw error;
       const translated = translateError(error, this.#errorContext(operation, wanted));
@@ -198,7 +257,7 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
       cursor = result.getNextSequenceToReadFrom().toNumber();
       nextSequence = cursor;
       for (let i = 0; i < result.size(); i++) {
-        const item = result.get(i) as T;
+        const item = this.#codec.decode(result.get(i));
         if (!filter || filter(item)) {
           accepted.pushValue(result.getSequence(i).toNumber(), item);
         }
@@ -234,12 +293,13 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
     signal: AbortSignal | undefined,
     destroys: number,
   ): Promise<HazelcastReadResultSet<unknown>> {
-    const operation = `readMany(startSequence=${start})`;
-    const request = () => this.#ring.readMany(start, minCount, maxCount);
     try {
-      return await this.#wait(signal, destroys, request);
+      return await this.#wait(signal, destroys, () =>
+        this.#ring.readMany(start, minCount, maxCount),
+      );
     } catch (error) {
       if (error instanceof RingcastError) throw error;
+      const operation = `readMany(startSequence=${start})`;
       const translated = translateError(error, this.#errorContext(operation));
       if (!(translated instanceof RangeError)) throw translated;
       const tail = await this.tailSequence();
@@ -283,27 +343,15 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
     if (this.#context.destroyCount() !== destroys) {
       return Promise.reject(new DistributedObjectDestroyedError(this.#name));
     }
+    // The callbacks are anonymous arrows and a listener object rather than named closures,
+    // because a request per read is the hot path and tsx's keepNames adds a call per name.
     return new Promise<R>((resolve, reject) => {
-      const finish = () => {
-        untrack();
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const fail = (error: Error) => {
-        finish();
-        reject(error);
-      };
-      const onAbort = () => fail(new AbortError(signal!.reason));
-      const untrack = this.#context.trackWait(fail);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const pending = new PendingRequest<R>(resolve, reject, signal);
+      pending.untrack = this.#context.trackWait((error) => pending.fail(error));
+      signal?.addEventListener('abort', pending, { once: true });
       request().then(
-        (value) => {
-          finish();
-          resolve(value);
-        },
-        (error: unknown) => {
-          finish();
-          reject(error);
-        },
+        (value) => pending.succeed(value),
+        (error: unknown) => pending.fail(error),
       );
     });
   }

@@ -24,9 +24,16 @@ function invalidValue(path: string, value: unknown, reason: string): never {
   );
 }
 
+/** String.prototype.isWellFormed (Node.js 20+), which lib ES2022 does not declare. */
+type WellFormedString = string & { isWellFormed(): boolean };
+
+/** Returns whether `value` has no lone surrogate, which UTF-8 cannot encode. */
+function isWellFormed(value: string): boolean {
+  return (value as WellFormedString).isWellFormed();
+}
+
 function checkString(path: string, value: string): void {
-  // In a `u` regular expression a surrogate pair is one code point, so this finds lone ones.
-  if (/\p{Surrogate}/u.test(value)) {
+  if (!isWellFormed(value)) {
     invalidValue(path, value, 'it contains a lone surrogate, which UTF-8 cannot encode');
   }
 }
@@ -44,6 +51,47 @@ function encodesExactly(value: bigint): boolean {
   let hex = (-value - 1n).toString(16);
   if (hex.length % 2 === 1) hex = `0${hex}`;
   return Number.parseInt(hex.slice(0, 2), 16) < 0x80;
+}
+
+/**
+ * Returns whether JSON.stringify then JSON.parse gives back `value` exactly, as checkJson
+ * decides, but without building the path of every field. `ancestors` are the objects and
+ * arrays that contain `value`, so a repeat among them is a cycle. When this returns false,
+ * checkJson walks the value again to name the bad field in its error.
+ */
+function isExactJson(value: unknown, ancestors: object[]): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'boolean':
+      return true;
+    case 'string':
+      return isWellFormed(value);
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (ancestors.length >= MAX_DEPTH || ancestors.includes(value)) return false;
+  ancestors.push(value);
+  let exact = true;
+  if (Array.isArray(value)) {
+    for (let i = 0; exact && i < value.length; i++) {
+      exact = i in value && isExactJson(value[i], ancestors);
+    }
+  } else {
+    const prototype = Object.getPrototypeOf(value);
+    exact = prototype === Object.prototype || prototype === null;
+    const keys = exact ? Object.keys(value) : [];
+    for (let i = 0; exact && i < keys.length; i++) {
+      const key = keys[i];
+      exact =
+        isWellFormed(key) && isExactJson((value as Record<string, unknown>)[key], ancestors);
+    }
+  }
+  ancestors.pop();
+  return exact;
 }
 
 /** Throws unless JSON.stringify then JSON.parse gives back `value` exactly. */
@@ -124,6 +172,6 @@ export function toClusterValue(item: unknown, path = 'item'): unknown {
   if (ArrayBuffer.isView(item)) {
     invalidValue(path, item, 'of binary data only Buffer and Uint8Array are stored');
   }
-  checkJson(path, item, 0, new Set());
+  if (!isExactJson(item, [])) checkJson(path, item, 0, new Set());
   return new HazelcastJsonValue(JSON.stringify(item));
 }

@@ -99,6 +99,9 @@ export class ListenerRunner<T> {
       // A failed read ends the listener: the ring was destroyed in another thread, the
       // client shut down, or an item is corrupt. After a cancel it is the aborted read,
       // and cancel() does nothing.
+      // NOTE: on the cluster, a read that hazelcast-client gave up retrying (no member
+      // reachable within its invocation timeout, 120 s by default) also ends the listener,
+      // with ClusterError, where hazelcast-client's own topic runner reads again.
       this.cancel(asError(error));
     }
   }

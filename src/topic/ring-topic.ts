@@ -1,4 +1,9 @@
-/** The embedded backend's ReliableTopic: publishing by overload policy, listener runners. */
+/**
+ * ReliableTopic over a ringcast Ringbuffer, for both backends: publishing by overload
+ * policy, and one listener runner per listener. The embedded client passes an embedded ring
+ * of topic records; the cluster client passes a cluster ring that stores them as Hazelcast's
+ * ReliableTopicMessage.
+ */
 import { randomUUID } from 'node:crypto';
 
 import {
@@ -38,7 +43,20 @@ export interface TopicContext {
   /** Throws ClientNotActiveError once the client is shut down. */
   checkActive(): void;
   /** The capacity and time-to-live of the topic's ring, as it was last opened. */
-  ringSettings(): { capacity: number; timeToLiveSeconds: number };
+  ringSettings(): RingSettings;
+}
+
+/** The settings of a topic's ring that its publishes depend on. */
+export interface RingSettings {
+  capacity: number;
+  timeToLiveSeconds: number;
+  /**
+   * False when the ring's store keeps the time-to-live and the client cannot read it back,
+   * as on a cluster, whose members keep it. `timeToLiveSeconds` is then the client's
+   * configured value, shown in TopicOverloadError only, and DISCARD_NEWEST, ERROR and BLOCK
+   * always add with FAIL, so the store decides. Default true.
+   */
+  timeToLiveKnown?: boolean;
 }
 
 /** A publish waiting under BLOCK, first in line or behind earlier ones. */
@@ -110,7 +128,7 @@ function renameValuePath(error: unknown): unknown {
 }
 
 /** @internal */
-export class EmbeddedReliableTopic<T> implements ReliableTopic<T> {
+export class RingReliableTopic<T> implements ReliableTopic<T> {
   readonly #name: string;
   readonly #ringName: string;
   readonly #ring: Ringbuffer<TopicRecord>;
@@ -177,7 +195,9 @@ export class EmbeddedReliableTopic<T> implements ReliableTopic<T> {
     const reliable = toReliableListener(listener);
     const initial = readInitialSequence(reliable as ReliableMessageListener<unknown>);
     // The tail is read now, not on a later turn, so a publish right after this call is
-    // delivered: the embedded ring's methods run synchronously up to their result.
+    // delivered: the embedded ring's methods run synchronously up to their result, and the
+    // cluster ring sends its request before it returns, on the connection that the
+    // publishes of this client use, to the member that executes both in order.
     const firstSequence =
       initial === -1 ? this.#ring.tailSequence().then((tail) => tail + 1) : initial;
 
@@ -232,7 +252,7 @@ export class EmbeddedReliableTopic<T> implements ReliableTopic<T> {
    */
   #store(records: TopicRecord[], batch: boolean): Promise<void> {
     const policy = this.config.topicOverloadPolicy;
-    const { capacity, timeToLiveSeconds } = this.#context.ringSettings();
+    const { capacity, timeToLiveSeconds, timeToLiveKnown = true } = this.#context.ringSettings();
     if (policy !== TopicOverloadPolicy.DISCARD_OLDEST && records.length > capacity) {
       // Deviation: Hazelcast drops, rejects or blocks forever here, by policy.
       invalidRange(
@@ -244,13 +264,15 @@ export class EmbeddedReliableTopic<T> implements ReliableTopic<T> {
     // Without a TTL, FAIL fails only for a batch larger than the capacity (room frees up
     // only by expiry), so OVERWRITE stores exactly what FAIL would. It also keeps the ring
     // from warning about FAIL without TTL, which every default (BLOCK) topic would trigger.
-    if (policy === TopicOverloadPolicy.DISCARD_OLDEST || timeToLiveSeconds === 0) {
+    const withoutTtl = timeToLiveKnown && timeToLiveSeconds === 0;
+    if (policy === TopicOverloadPolicy.DISCARD_OLDEST || withoutTtl) {
       return this.#add(records, batch, OverflowPolicy.OVERWRITE).then(() => undefined);
     }
     if (policy === TopicOverloadPolicy.BLOCK) return this.#enqueueBlocked(records, batch);
     return this.#add(records, batch, OverflowPolicy.FAIL).then((sequence) => {
       if (sequence !== -1 || policy === TopicOverloadPolicy.DISCARD_NEWEST) return;
-      throw new TopicOverloadError(this.#name, records.length, timeToLiveSeconds);
+      const ttl = timeToLiveKnown ? timeToLiveSeconds : undefined;
+      throw new TopicOverloadError(this.#name, records.length, ttl);
     });
   }
 

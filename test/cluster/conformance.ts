@@ -17,7 +17,7 @@ import { freePorts, startMember, suiteRingConfigs, type Member } from '../helper
 
 const ROOT = resolve(__dirname, '..', '..');
 
-/** The suites of SPEC sections 1-5 that run on both backends. */
+/** The suites of SPEC sections 1-6 that run on both backends. */
 const CONFORMANCE_SUITES = [
   'test/model.test.ts',
   'test/add.test.ts',
@@ -28,10 +28,15 @@ const CONFORMANCE_SUITES = [
   'test/lifecycle.test.ts',
   'test/errors.test.ts',
   'test/config.test.ts',
+  'test/topic.test.ts',
 ];
 
 /** Tests that need the member of this run; the failover test starts its own two. */
-const CLUSTER_SUITES = ['test/cluster/interop.test.ts', 'test/cluster/failover.test.ts'];
+const CLUSTER_SUITES = [
+  'test/cluster/interop.test.ts',
+  'test/cluster/topic-interop.test.ts',
+  'test/cluster/failover.test.ts',
+];
 
 function runTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((done) => {

@@ -12,6 +12,7 @@ import type {
   Client,
   ClientOptions,
   ClusterOptions,
+  ReliableTopicConfig,
   Ringbuffer,
   RingbufferConfig,
 } from '../../src/index';
@@ -61,6 +62,17 @@ export function clusterRingName(name: string, config: RingbufferConfig | undefin
 
 const SUFFIX_PATTERN = /~c\d+~t\d+~(BINARY|OBJECT)$/;
 
+/** Prefix of the ring that backs a topic: `_hz_rb_<topic name>`. */
+const TOPIC_RING_PREFIX = '_hz_rb_';
+
+/**
+ * Returns the name under which the backend keeps the topic `name`: on the cluster the name
+ * with the suffix of its ring's member config (see startClient), else `name` itself.
+ */
+export function backendTopicName(name: string): string {
+  return backend.kind === 'cluster' ? (clusterNames.get(name) ?? name) : name;
+}
+
 /** Returns the suffix of the member config for `config`, or undefined when there is none. */
 function suiteSuffix(config: RingbufferConfig | undefined): string | undefined {
   const capacity = config?.capacity ?? 10_000;
@@ -107,11 +119,24 @@ function clusterTestClient(client: Client, options: ClientOptions | undefined): 
     const effective = config === undefined ? matched : { ...matched, ...config };
     return clusterRingName(name, effective);
   };
+  // A topic's ring takes the ring config that matches the topic's name, so the topic name
+  // gets that config's suffix, and a later getRingbuffer of `_hz_rb_<name>` opens the ring
+  // `_hz_rb_<suffixed name>`. An empty name stays as it is, for the client to reject.
+  // NOTE: keys of the `reliableTopics` option are not suffixed, so on the cluster only its
+  // patterns and `default` match a topic; an exact topic name there would match nothing.
+  const clusterTopicName = (name: string) => {
+    if (typeof name !== 'string' || name.length === 0) return name;
+    const mapped = clusterName(name, undefined);
+    if (mapped !== name) clusterNames.set(TOPIC_RING_PREFIX + name, TOPIC_RING_PREFIX + mapped);
+    return mapped;
+  };
   const getRingbuffer = client.getRingbuffer.bind(client);
+  const getReliableTopic = client.getReliableTopic.bind(client);
   return Object.assign(Object.create(client) as Client, {
     getRingbuffer: <T>(name: string, config?: RingbufferConfig) =>
       getRingbuffer<T>(clusterName(name, config), config),
-    getReliableTopic: client.getReliableTopic.bind(client),
+    getReliableTopic: <T>(name: string, config?: ReliableTopicConfig) =>
+      getReliableTopic<T>(clusterTopicName(name), config),
     shutdown: client.shutdown.bind(client),
   });
 }

@@ -1,12 +1,15 @@
 /**
  * Child process for topic.test.ts: removes a listener whose onCancel throws. It prints what
  * removeMessageListener returned; the error must then end the process as an uncaught
- * exception, because nothing awaits onCancel.
+ * exception, because nothing awaits onCancel. On the cluster backend its client connects to
+ * the test member.
  */
 import { createClient } from '../../src/index';
+import { backend, clusterOptions } from './ring';
 
 async function main(): Promise<void> {
-  const client = await createClient();
+  const options = backend.kind === 'cluster' ? { cluster: clusterOptions() } : {};
+  const client = await createClient(options);
   const topic = await client.getReliableTopic<string>(`cancel-throw-${process.pid}`);
   const id = topic.addMessageListener({
     onMessage: () => {},

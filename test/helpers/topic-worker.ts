@@ -1,16 +1,20 @@
 /**
  * Worker thread body for topic.test.ts: subscribes to a topic with its own client, reports
- * `listening`, then reports the first `count` messages it receives and shuts down.
+ * `listening`, then reports the first `count` messages it receives and shuts down. On the
+ * cluster backend its client connects to the test member.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { createClient } from '../../src/index';
+import { backend, clusterOptions } from './ring';
 import { RecordingListener } from './topic-listener';
 
 /** The task the main thread gives the worker. */
 export interface TopicWorkerTask {
   name: string;
   count: number;
+  /** The listener's initialSequence(); undefined starts at tailSequence + 1. */
+  initialSequence?: number;
 }
 
 /** A report from the worker. */
@@ -24,10 +28,11 @@ function report(message: TopicWorkerReport): void {
 }
 
 async function run(task: TopicWorkerTask): Promise<void> {
-  const client = await createClient();
+  const options = backend.kind === 'cluster' ? { cluster: clusterOptions() } : {};
+  const client = await createClient(options);
   try {
     const topic = await client.getReliableTopic(task.name);
-    const listener = new RecordingListener();
+    const listener = new RecordingListener({ initialSequence: task.initialSequence });
     topic.addMessageListener(listener);
     report({ kind: 'listening' });
     await listener.waitForMessages(task.count);
