@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <random>
@@ -75,6 +76,21 @@ class RingBufferTestPeer {
     store_word(header.tail_sequence, plan_.new_tail, std::memory_order_relaxed);
     store_word(header.pair_version, header.pair_version + 1,
                std::memory_order_release);
+  }
+
+  // Counts the calling thread as a reader of `ring` until the result is
+  // destroyed, as state(), read_one() and read_many() do.
+  static std::unique_ptr<RingBuffer::ReadScope> enter_read(
+      const RingBuffer& ring) {
+    return std::make_unique<RingBuffer::ReadScope>(ring);
+  }
+
+  static RegionHeader* current_region(const RingBuffer& ring) {
+    return ring.region_.load(std::memory_order_relaxed);
+  }
+
+  static WriterLock& writer_lock(const RingBuffer& ring) {
+    return ring.writer_lock_;
   }
 
   std::optional<RingState> try_state(int64_t now_ms) const {
@@ -639,10 +655,11 @@ TEST_CASE(large_items_grow_arena) {
   CHECK_EQ(frame.count, 4u);
   CHECK(frame.records.at(3).payload == texts[3]);
 
-  // About 3.2 MB retained. All regions together, the replaced ones included,
-  // must stay within a small multiple of that.
+  // About 3.2 MB retained. With no reader, every replaced region is freed,
+  // and the current one stays within a small multiple of that.
   const uint64_t allocated = ring.allocated_bytes();
-  CHECK(allocated < 16u * 1024 * 1024);
+  CHECK(allocated < 8u * 1024 * 1024);
+  CHECK_EQ(ring.retired_region_count(), 0u);
 
   // Overwrite the large items with small ones; the ring stays consistent.
   for (int i = 0; i < 10; ++i) {
@@ -662,8 +679,113 @@ TEST_CASE(max_capacity_constructs_cheaply) {
   CHECK_EQ(ring.state(0), (RingState{0, 999}));
   CHECK_EQ(read(ring, 0).second, "n0");
   CHECK_EQ(read(ring, 999).second, "n999");
-  // 1000 slots of 32 bytes and about 8 KB of payload: about 40 KB needed.
+  // 1000 slots of 16 bytes and about 8 KB of payload: about 24 KB needed.
   CHECK(ring.allocated_bytes() < 256 * 1024);
+}
+
+// Grows a ring from its first region to 20,000 items without a reader, with
+// and without a TTL, and checks that each replaced region is freed at once.
+TEST_CASE(growth_frees_outgrown_regions) {
+  for (const uint32_t ttl_seconds : {0u, 3600u}) {
+    RingBuffer ring(100000, ttl_seconds);
+    uint64_t growths = 0;
+    uint64_t allocated = ring.allocated_bytes();
+    std::vector<std::string> texts;
+    // Batch b is added at b ms. Each item's bytes are seeded by its sequence.
+    for (int64_t batch = 0; batch < 200; ++batch) {
+      texts.clear();
+      for (int64_t i = 0; i < 100; ++i) {
+        texts.push_back(pattern(64, static_cast<uint8_t>(batch * 100 + i)));
+      }
+      CHECK_EQ(add_all(ring, texts, OverflowPolicy::kOverwrite, batch),
+               batch * 100 + 99);
+      CHECK_EQ(ring.retired_region_count(), 0u);
+      if (ring.allocated_bytes() != allocated) {
+        ++growths;
+        allocated = ring.allocated_bytes();
+      }
+    }
+    CHECK(growths >= 5);
+    CHECK_EQ(ring.freed_region_count(), growths);
+    // 20,000 items of 16 (+8 with a TTL) slot bytes and 64 payload bytes
+    // need 1.6 to 1.8 MB. The one region left is less than 4 times that.
+    CHECK(allocated < 4 * 20000 * (16 + 8 + 64));
+
+    for (const int64_t sequence : {0, 99, 100, 12345, 19999}) {
+      CHECK(read(ring, sequence, 200).second ==
+            pattern(64, static_cast<uint8_t>(sequence)));
+    }
+    if (ttl_seconds == 0) {
+      continue;
+    }
+    // At 3600 s + 50 ms, batches 0 .. 50 have expired, so the copied
+    // timestamps put the head at 5100.
+    const int64_t expiry_ms = int64_t{ttl_seconds} * 1000;
+    CHECK_EQ(ring.state(expiry_ms + 50), (RingState{5100, 19999}));
+    CHECK_EQ(read(ring, 5099, expiry_ms + 50).first, ReadStatus::kStale);
+    CHECK_EQ(read(ring, 5100, expiry_ms + 50).first, ReadStatus::kOk);
+  }
+}
+
+// Reads a payload straight from a region, as a racing reader would.
+std::string payload_in(ringcast::RegionHeader* region, int64_t sequence) {
+  const ringcast::RegionView view(region);
+  const ringcast::Slot& slot = view.slot(sequence);
+  std::string text(static_cast<size_t>(slot.length), '\0');
+  ringcast::load_payload(view, slot.position, slot.length,
+                         reinterpret_cast<uint8_t*>(text.data()));
+  return text;
+}
+
+TEST_CASE(reader_in_read_keeps_replaced_region) {
+  using ringcast::RingBufferTestPeer;
+  RingBuffer ring(1000, 0);
+  CHECK_EQ(add(ring, "first"), 0);
+  ringcast::RegionHeader* first_region =
+      RingBufferTestPeer::current_region(ring);
+  {
+    const auto scope = RingBufferTestPeer::enter_read(ring);
+    // 100 items do not fit the first region's 16 slots.
+    CHECK_EQ(add_all(ring, numbered("a", 100)), 100);
+    CHECK(RingBufferTestPeer::current_region(ring) != first_region);
+    CHECK_EQ(ring.retired_region_count(), 1u);
+    CHECK_EQ(ring.freed_region_count(), 0u);
+    // The reader may still copy from the first region, so it is intact.
+    CHECK_EQ(payload_in(first_region, 0), "first");
+
+    CHECK_EQ(add_all(ring, numbered("b", 500)), 600);
+    CHECK(ring.retired_region_count() >= 2u);
+  }
+  // The last reader out found no other reader and freed them.
+  CHECK_EQ(ring.retired_region_count(), 0u);
+  CHECK(ring.freed_region_count() >= 2u);
+  CHECK_EQ(read(ring, 600).second, "b499");
+}
+
+TEST_CASE(next_append_frees_retired_region) {
+  using ringcast::RingBufferTestPeer;
+  RingBuffer ring(1000, 0);
+  {
+    const auto scope = RingBufferTestPeer::enter_read(ring);
+    // 20 items grow the first region's 16 slots to 32.
+    CHECK_EQ(add_all(ring, numbered("a", 20)), 19);
+    CHECK_EQ(ring.retired_region_count(), 1u);
+    // The reader leaves while a writer holds the lock, so it cannot free.
+    RingBufferTestPeer::writer_lock(ring).lock();
+  }
+  RingBufferTestPeer::writer_lock(ring).unlock();
+  CHECK_EQ(ring.retired_region_count(), 1u);
+  CHECK_EQ(ring.freed_region_count(), 0u);
+
+  // An append that fits the current region frees the retired one.
+  ringcast::RegionHeader* region = RingBufferTestPeer::current_region(ring);
+  const uint64_t allocated = ring.allocated_bytes();
+  CHECK_EQ(add(ring, "b"), 20);
+  CHECK(RingBufferTestPeer::current_region(ring) == region);
+  CHECK_EQ(ring.retired_region_count(), 0u);
+  CHECK_EQ(ring.freed_region_count(), 1u);
+  CHECK(ring.allocated_bytes() < allocated);
+  CHECK_EQ(read(ring, 19).second, "a19");
 }
 
 TEST_CASE(publish_count_counts_publishes) {

@@ -18,6 +18,14 @@
 // Readers check that state() always shows c items ending at a batch
 // boundary, and that read_many() always returns those c items.
 //
+// A third part checks that replaced regions are freed while readers copy
+// from them. Round after round, writers grow a new ring from its first small
+// region to thousands of items while the same readers follow it, the slow
+// ones far behind the head. A read from a freed region is a use-after-free
+// under AddressSanitizer and a crash once the region is unmapped. The part
+// fails unless regions were both retired while a read was in progress and
+// freed later, and unless none is left once the readers have returned.
+//
 // Usage: stress_test [items_per_writer [seconds_per_scenario]]. The same two
 // values can come from RINGCAST_STRESS_ITEMS and RINGCAST_STRESS_SECONDS.
 // Each scenario stops its writers at whichever limit comes first.
@@ -347,9 +355,49 @@ bool follow_with_read_many(Run& run, Pace pace, uint32_t max_count,
   return true;
 }
 
+// Copies the whole ring with read_many() from sequence 0, over and over
+// until the writers are done, and checks every item. Its reads are long and
+// back to back, so writers often replace a region while one is in progress.
+bool copy_whole_ring(Run& run, ReaderStats& stats) {
+  using namespace ringcast;
+  std::vector<uint8_t> frame;
+  while (!run.writers_done.load(std::memory_order_acquire) &&
+         !run.stop.load(std::memory_order_relaxed)) {
+    STRESS_CHECK(Clock::now() <= run.give_up_at,
+                 "whole-ring reader did not finish in time");
+    frame.clear();
+    const ReadManyResult result = run.ring.read_many(
+        0, run.scenario.capacity, std::numeric_limits<size_t>::max(),
+        run.now(), frame);
+    ItemChecker checker(run.scenario.writers);
+    size_t offset = kFrameHeaderBytes;
+    for (uint32_t i = 0; i < result.count; ++i) {
+      STRESS_CHECK(offset + kRecordHeaderBytes <= frame.size(),
+                   describe(result.start_sequence, "frame truncated"));
+      const uint8_t* record = frame.data() + offset;
+      const auto sequence =
+          static_cast<int64_t>(load_le64(record + kRecordSequenceOffset));
+      const uint32_t length = load_le32(record + kRecordLengthOffset);
+      STRESS_CHECK(sequence == result.start_sequence + i,
+                   describe(sequence, "frame records not consecutive"));
+      STRESS_CHECK(offset + record_bytes(length) <= frame.size(),
+                   describe(sequence, "record truncated"));
+      if (!checker.check(run, sequence, record + kRecordHeaderBytes, length)) {
+        return false;
+      }
+      offset += record_bytes(length);
+    }
+    stats.items += checker.items();
+  }
+  return true;
+}
+
 struct WriterStats {
   uint64_t appended = 0;
   uint64_t rejected = 0;
+  // Appends after which a replaced region was still retired, because a
+  // reader was inside a read when the writer checked.
+  uint64_t retired_after_append = 0;
 };
 
 bool write(Run& run, uint32_t writer, uint64_t items_per_writer,
@@ -406,6 +454,9 @@ bool write(Run& run, uint32_t writer, uint64_t items_per_writer,
       STRESS_CHECK(sequence > last_sequence, "append sequence not increasing");
       last_sequence = sequence;
       stats.appended += batch;
+      if (run.ring.retired_region_count() > 0) {
+        ++stats.retired_after_append;
+      }
     }
     // A rejected batch's counters are skipped: counters only need to grow.
     counter += batch;
@@ -443,8 +494,14 @@ bool check_final_ring(Run& run) {
   return true;
 }
 
+// Counts of the region reclamation in one or more runs.
+struct RegionCounts {
+  uint64_t freed = 0;
+  uint64_t retired_after_append = 0;
+};
+
 bool run_scenario(const Scenario& scenario, uint64_t items_per_writer,
-                  double seconds) {
+                  double seconds, RegionCounts& regions, bool print = true) {
   Run run(scenario);
   const Clock::time_point start = Clock::now();
   const auto budget = std::chrono::duration_cast<Clock::duration>(
@@ -459,7 +516,7 @@ bool run_scenario(const Scenario& scenario, uint64_t items_per_writer,
     ReaderStats stats;
     std::thread thread;
   };
-  std::vector<Reader> readers(6);
+  std::vector<Reader> readers(7);
   readers[0].kind = "read_one fast";
   readers[0].thread = std::thread(
       [&] { follow_with_read_one(run, Pace::kFast, readers[0].stats); });
@@ -481,6 +538,9 @@ bool run_scenario(const Scenario& scenario, uint64_t items_per_writer,
   readers[5].thread = std::thread([&] {
     follow_with_read_many(run, Pace::kSlow, 3, 1 << 20, readers[5].stats);
   });
+  readers[6].kind = "read_many whole";
+  readers[6].thread =
+      std::thread([&] { copy_whole_ring(run, readers[6].stats); });
 
   std::vector<WriterStats> writer_stats(scenario.writers);
   std::vector<std::thread> writers;
@@ -502,27 +562,78 @@ bool run_scenario(const Scenario& scenario, uint64_t items_per_writer,
   }
   check_final_ring(run);
 
+  // Every reader has returned, so the next one to leave finds no other
+  // reader and frees whatever a race left retired.
+  run.ring.state(run.now());
+  const size_t retired_left = run.ring.retired_region_count();
+  regions.freed += run.ring.freed_region_count();
+
   uint64_t appended = 0;
   uint64_t rejected = 0;
   for (const WriterStats& stats : writer_stats) {
     appended += stats.appended;
     rejected += stats.rejected;
+    regions.retired_after_append += stats.retired_after_append;
   }
   const double elapsed =
       std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf("%s: %.2f s, %" PRIu64 " items appended, %" PRIu64
-              " batches rejected, tail %" PRId64 ", %" PRIu64
-              " bytes allocated\n",
-              scenario.name, elapsed, appended, rejected, run.final_tail,
-              run.ring.allocated_bytes());
-  for (const Reader& reader : readers) {
-    std::printf("  %-18s %8" PRIu64 " items read, %8" PRIu64 " skipped\n",
-                reader.kind, reader.stats.items, reader.stats.skipped);
+  if (print) {
+    std::printf("%s: %.2f s, %" PRIu64 " items appended, %" PRIu64
+                " batches rejected, tail %" PRId64 ", %" PRIu64
+                " bytes allocated, %" PRIu64 " regions freed\n",
+                scenario.name, elapsed, appended, rejected, run.final_tail,
+                run.ring.allocated_bytes(), run.ring.freed_region_count());
+    for (const Reader& reader : readers) {
+      std::printf("  %-18s %8" PRIu64 " items read, %8" PRIu64 " skipped\n",
+                  reader.kind, reader.stats.items, reader.stats.skipped);
+    }
   }
 
   bool ok = run.failures.count() == 0;
   if (appended == 0) {
     std::fprintf(stderr, "%s: no item was appended\n", scenario.name);
+    ok = false;
+  }
+  if (retired_left != 0) {
+    std::fprintf(stderr, "%s: %zu regions still retired after the readers\n",
+                 scenario.name, retired_left);
+    ok = false;
+  }
+  return ok;
+}
+
+// Runs rounds of a ring growing under readers (third part) until `seconds`
+// have passed, at least kMinRounds and at most kMaxRounds of them.
+bool run_growth_rounds(const Scenario& scenario, double seconds) {
+  constexpr uint32_t kMinRounds = 5;
+  constexpr uint32_t kMaxRounds = 40;
+  // A round fills the ring about three times over, past its largest region.
+  const uint64_t items_per_writer =
+      3 * uint64_t{scenario.capacity} / scenario.writers;
+  const Clock::time_point stop_at =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                         std::chrono::duration<double>(seconds));
+  RegionCounts regions;
+  bool ok = true;
+  uint32_t rounds = 0;
+  while (ok && rounds < kMaxRounds &&
+         (rounds < kMinRounds || Clock::now() < stop_at)) {
+    // Each round gets the whole budget as its time limit; the item count
+    // normally ends it much sooner.
+    ok = run_scenario(scenario, items_per_writer, seconds, regions, false);
+    ++rounds;
+  }
+  std::printf("%s: %" PRIu32 " rounds, %" PRIu64 " regions freed, %" PRIu64
+              " appends left a region retired for a reader\n",
+              scenario.name, rounds, regions.freed,
+              regions.retired_after_append);
+  if (regions.freed == 0) {
+    std::fprintf(stderr, "%s: no region was freed\n", scenario.name);
+    ok = false;
+  }
+  if (regions.retired_after_append == 0) {
+    std::fprintf(stderr, "%s: no region was retired during a read\n",
+                 scenario.name);
     ok = false;
   }
   return ok;
@@ -773,9 +884,20 @@ int main(int argc, char** argv) {
   };
   bool ok = true;
   for (const Scenario& scenario : scenarios) {
+    RegionCounts regions;
     ok = run_scenario(scenario, items_per_writer,
-                      static_cast<double>(seconds)) &&
+                      static_cast<double>(seconds), regions) &&
          ok;
+  }
+
+  // ttl_seconds 60 lasts 60000 appends of the fake clock, longer than a
+  // round, so the rings grow to full capacity and copy their added_ms table.
+  const Scenario growth_scenarios[] = {
+      {"growth, capacity 2048", 2048, 0, 2, 0},
+      {"growth with ttl, capacity 2048", 2048, 60, 2, 0},
+  };
+  for (const Scenario& scenario : growth_scenarios) {
+    ok = run_growth_rounds(scenario, static_cast<double>(seconds)) && ok;
   }
 
   const FullRingScenario full_ring_scenarios[] = {{8, 4}, {97, 5}, {3, 7}};

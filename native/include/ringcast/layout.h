@@ -8,21 +8,25 @@
 //
 // Region (one allocation, all offsets from its base)
 //
-//   0                192                  arena_offset
-//   +----------------+--------------------+---------------------------------+
-//   | RegionHeader   | Slot[slot_count]   | arena (arena_bytes, power of 2) |
-//   +----------------+--------------------+---------------------------------+
+//   0               192                added_ms_table_offset  arena_offset
+//   +---------------+------------------+----------------------+-------------+
+//   | RegionHeader  | Slot[slot_count] | int64[slot_count]    | arena       |
+//   |               |                  | added_ms, TTL only   | (2^k bytes) |
+//   +---------------+------------------+----------------------+-------------+
 //
 //   RegionHeader, one 64-byte cache line per access pattern:
 //     line 0, written once when the region is built, read-only afterwards
 //        0 uint64 magic                "RINGCAST" in ASCII
 //        8 uint64 arena_bytes          byte size of the arena
 //       16 uint64 slot_table_offset    == sizeof(RegionHeader)
-//       24 uint64 arena_offset         slot table end, rounded up to 64
+//       24 uint64 arena_offset         end of the tables, rounded up to 64
 //       32 uint32 layout_version
 //       36 uint32 capacity             items, 1 .. 2^31-1
 //       40 uint32 ttl_seconds          0 = items never expire
 //       44 uint32 slot_count           1 .. capacity
+//       48 uint64 added_ms_table_offset
+//                                      slot table end when ttl_seconds > 0,
+//                                      0 when the ring has no TTL (no table)
 //     line 1, published by the writer, loaded by every reader
 //       64 int64  head_sequence        oldest visible item (TTL not applied)
 //       72 int64  tail_sequence        newest visible item, -1 when none yet
@@ -36,11 +40,15 @@
 //      136 int64  last_added_ms        added_ms of the newest item, or
 //                                      INT64_MIN before the first
 //
-//   Slot (32 bytes) of the item with sequence s, at index s % slot_count:
-//        0 int64  sequence
-//        8 int64  added_ms             caller's clock; never decreases with s
-//       16 uint64 position             arena position of the payload
-//       24 uint64 length               payload bytes, at most 2^32-1
+//   Slot (16 bytes) of the item with sequence s, at index s % slot_count:
+//        0 uint64 position             arena position of the payload
+//        8 uint64 length               payload bytes, at most 2^32-1
+//   The slot does not store s: a reader knows the sequence it asked for and
+//   validates its copy against reclaim_sequence instead.
+//
+//   added_ms table, only in regions of rings with ttl_seconds > 0: entry
+//   s % slot_count is the caller's clock (ms) when item s was added, and
+//   never decreases with s.
 //
 //   Arena: a payload starts at an 8-byte aligned position and is padded with
 //   zeros to a multiple of 8 bytes. Positions only grow. The byte at position
@@ -81,8 +89,9 @@ constexpr uint64_t align_up(uint64_t value, uint64_t alignment) noexcept {
 // "RINGCAST" read as a little-endian uint64, so the file starts with the
 // readable name on the platforms ringcast builds for.
 inline constexpr uint64_t kRegionMagic = 0x54534143474e4952;
-// Bumped on any change to RegionHeader, Slot or the arena rules above.
-inline constexpr uint32_t kRegionLayoutVersion = 2;
+// Bumped on any change to RegionHeader, Slot, the added_ms table or the
+// arena rules above.
+inline constexpr uint32_t kRegionLayoutVersion = 3;
 // Payload positions and lengths in the arena are multiples of this, so every
 // payload is a run of whole 8-byte words that readers load atomically.
 inline constexpr uint64_t kArenaAlignment = 8;
@@ -97,6 +106,7 @@ struct RegionHeader {
   uint32_t capacity;
   uint32_t ttl_seconds;
   uint32_t slot_count;
+  uint64_t added_ms_table_offset;
 
   // Published by the writer, loaded by every reader.
   alignas(kCacheLineSize) int64_t head_sequence;
@@ -114,6 +124,7 @@ static_assert(std::is_trivially_copyable_v<RegionHeader>);
 static_assert(sizeof(RegionHeader) == 3 * kCacheLineSize);
 static_assert(alignof(RegionHeader) == kCacheLineSize);
 static_assert(offsetof(RegionHeader, slot_count) == 44);
+static_assert(offsetof(RegionHeader, added_ms_table_offset) == 48);
 static_assert(offsetof(RegionHeader, head_sequence) == 64);
 static_assert(offsetof(RegionHeader, tail_sequence) == 72);
 static_assert(offsetof(RegionHeader, pair_version) == 80);
@@ -122,30 +133,37 @@ static_assert(offsetof(RegionHeader, tail_position) == 128);
 static_assert(offsetof(RegionHeader, last_added_ms) == 136);
 
 struct Slot {
-  int64_t sequence;
-  int64_t added_ms;
   uint64_t position;
   uint64_t length;
 };
 
 static_assert(std::is_standard_layout_v<Slot>);
 static_assert(std::is_trivially_copyable_v<Slot>);
-static_assert(sizeof(Slot) == 32);
+static_assert(sizeof(Slot) == 16);
 static_assert(alignof(Slot) == 8);
-static_assert(offsetof(Slot, added_ms) == 8);
-static_assert(offsetof(Slot, position) == 16);
-static_assert(offsetof(Slot, length) == 24);
+static_assert(offsetof(Slot, length) == 8);
 
 inline constexpr uint64_t kSlotTableOffset = sizeof(RegionHeader);
 
-constexpr uint64_t arena_offset_for(uint64_t slot_count) noexcept {
-  return align_up(kSlotTableOffset + slot_count * sizeof(Slot), kCacheLineSize);
+// Offset of the added_ms table, which directly follows the slot table.
+constexpr uint64_t added_ms_table_offset_for(uint64_t slot_count) noexcept {
+  return kSlotTableOffset + slot_count * sizeof(Slot);
+}
+
+// Offset of the arena: after the slot table, and after the added_ms table
+// when the ring has a TTL.
+constexpr uint64_t arena_offset_for(uint64_t slot_count,
+                                    bool has_ttl) noexcept {
+  const uint64_t tables_end =
+      added_ms_table_offset_for(slot_count) +
+      (has_ttl ? slot_count * sizeof(int64_t) : 0);
+  return align_up(tables_end, kCacheLineSize);
 }
 
 // Total bytes of a region with the given table and arena sizes.
-constexpr uint64_t region_bytes(uint64_t slot_count,
-                                uint64_t arena_bytes) noexcept {
-  return arena_offset_for(slot_count) + arena_bytes;
+constexpr uint64_t region_bytes(uint64_t slot_count, uint64_t arena_bytes,
+                                bool has_ttl) noexcept {
+  return arena_offset_for(slot_count, has_ttl) + arena_bytes;
 }
 
 // ---------------------------------------------------------------------------

@@ -14,16 +14,77 @@
 #include "ringcast/atomic_word.h"
 #include "ringcast/layout.h"
 
+#if defined(__unix__) || defined(__APPLE__)
+#define RINGCAST_MAP_REGIONS 1
+#include <sys/mman.h>
+#else
+#define RINGCAST_MAP_REGIONS 0
+#endif
+
 namespace ringcast {
+
+// Regions at least this large are mapped straight from the kernel (POSIX
+// only): the pages arrive zeroed, cost memory only once touched, and go back
+// to the system when the region is freed. Smaller ones come from the heap,
+// where a new ring's first region stays cheap.
+inline constexpr uint64_t kMappedRegionMinBytes = 256 * 1024;
+
+// Bytes allocated for a region, computed from its read-only header line.
+inline uint64_t allocated_region_bytes(const RegionHeader& header) noexcept {
+  return region_bytes(header.slot_count, header.arena_bytes,
+                      header.ttl_seconds > 0);
+}
+
+inline bool region_is_mapped(uint64_t total_bytes) noexcept {
+#if RINGCAST_MAP_REGIONS
+  return total_bytes >= kMappedRegionMinBytes;
+#else
+  (void)total_bytes;
+  return false;
+#endif
+}
 
 struct RegionDeleter {
   void operator()(RegionHeader* header) const noexcept {
+    const uint64_t total = allocated_region_bytes(*header);
+#if RINGCAST_MAP_REGIONS
+    if (region_is_mapped(total)) {
+      [[maybe_unused]] const int result =
+          ::munmap(header, static_cast<size_t>(total));
+      assert(result == 0 && "munmap of a region failed");
+      return;
+    }
+#endif
+    (void)total;
     ::operator delete (header, std::align_val_t{kCacheLineSize});
   }
 };
 
 // Owner of one region allocation. The header is at the allocation's base.
 using RegionPtr = std::unique_ptr<RegionHeader, RegionDeleter>;
+
+// Returns `total` zeroed bytes aligned to a cache line. Throws
+// std::bad_alloc.
+inline void* allocate_zeroed(uint64_t total) {
+  if (total > SIZE_MAX) {
+    throw std::bad_alloc();
+  }
+#if RINGCAST_MAP_REGIONS
+  if (region_is_mapped(total)) {
+    void* base = ::mmap(nullptr, static_cast<size_t>(total),
+                        PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                        -1, 0);
+    if (base == MAP_FAILED) {
+      throw std::bad_alloc();
+    }
+    return base;  // page aligned and zero-filled by the kernel
+  }
+#endif
+  void* base = ::operator new (static_cast<size_t>(total),
+                               std::align_val_t{kCacheLineSize});
+  std::memset(base, 0, static_cast<size_t>(total));
+  return base;
+}
 
 // Allocates a zero-filled region and fills in its fixed header. The ring
 // state starts as a new ring (head 0, tail -1, no item added yet), and a
@@ -37,25 +98,22 @@ inline RegionPtr allocate_region(uint32_t capacity, uint32_t ttl_seconds,
   assert(std::has_single_bit(arena_bytes) &&
          "arena_bytes must be a power of two");
 
-  const uint64_t total = region_bytes(slot_count, arena_bytes);
-  if (total > SIZE_MAX) {
-    throw std::bad_alloc();
-  }
-  void* base = ::operator new (static_cast<size_t>(total),
-                               std::align_val_t{kCacheLineSize});
+  const bool has_ttl = ttl_seconds > 0;
   // Zeros: unused slots and arena bytes then read as empty items, and the
   // padding after each payload is already zero.
-  std::memset(base, 0, static_cast<size_t>(total));
+  void* base = allocate_zeroed(region_bytes(slot_count, arena_bytes, has_ttl));
 
   RegionHeader* header = new (base) RegionHeader{};
   header->magic = kRegionMagic;
   header->arena_bytes = arena_bytes;
   header->slot_table_offset = kSlotTableOffset;
-  header->arena_offset = arena_offset_for(slot_count);
+  header->arena_offset = arena_offset_for(slot_count, has_ttl);
   header->layout_version = kRegionLayoutVersion;
   header->capacity = capacity;
   header->ttl_seconds = ttl_seconds;
   header->slot_count = slot_count;
+  header->added_ms_table_offset =
+      has_ttl ? added_ms_table_offset_for(slot_count) : 0;
   header->head_sequence = 0;
   header->tail_sequence = -1;
   header->last_added_ms = INT64_MIN;
@@ -63,13 +121,14 @@ inline RegionPtr allocate_region(uint32_t capacity, uint32_t ttl_seconds,
 }
 
 // Addresses the slot table and arena of a region through the offsets in its
-// header. Cheap to copy, because it stores only the base and two sizes.
+// header. Cheap to copy: it stores the base and three numbers from the header.
 class RegionView {
  public:
   explicit RegionView(RegionHeader* header) noexcept
       : base_(reinterpret_cast<std::byte*>(header)),
         slot_count_(header->slot_count),
-        arena_mask_(header->arena_bytes - 1) {}
+        arena_mask_(header->arena_bytes - 1),
+        added_ms_table_offset_(header->added_ms_table_offset) {}
 
   RegionHeader& header() const noexcept {
     return *reinterpret_cast<RegionHeader*>(base_);
@@ -83,6 +142,17 @@ class RegionView {
     assert(sequence >= 0 && "sequences are never negative");
     const uint64_t index = static_cast<uint64_t>(sequence) % slot_count_;
     Slot* table = reinterpret_cast<Slot*>(base_ + kSlotTableOffset);
+    return table[index];
+  }
+
+  // added_ms of `sequence`. Only regions of rings with a TTL have the table.
+  int64_t& added_ms(int64_t sequence) const noexcept {
+    assert(sequence >= 0 && "sequences are never negative");
+    assert(added_ms_table_offset_ != 0 &&
+           "only rings with a TTL store added_ms");
+    const uint64_t index = static_cast<uint64_t>(sequence) % slot_count_;
+    int64_t* table =
+        reinterpret_cast<int64_t*>(base_ + added_ms_table_offset_);
     return table[index];
   }
 
@@ -104,6 +174,7 @@ class RegionView {
   std::byte* base_;
   uint32_t slot_count_;
   uint64_t arena_mask_;
+  uint64_t added_ms_table_offset_;
 };
 
 // Stores `length` payload bytes at `position` of a published region, one

@@ -14,20 +14,22 @@
 // a ring of any capacity is cheap to create. When the retained items would
 // not fit its slots or arena, the writer builds a larger region, copies the
 // retained items, adds the new ones and publishes it in one store. The short
-// part at least doubles, and so does the whole region, so memory stays within
-// a small multiple of the most the ring has held. The writer lock and publish
-// counter are not in a region: writers spin and waiters sleep on them, so
-// their addresses must never move.
+// part at least doubles, and so does the whole region until its slot table
+// has `capacity` slots. The replaced region is freed as soon as no reader
+// can still be reading it (Reclamation below), so memory stays within a small
+// multiple of the most the ring has held. The writer lock, publish counter
+// and reader counts are not in a region: writers spin, waiters sleep and
+// readers count themselves on them, so their addresses must never move.
 //
 // Concurrency invariants
 //
 // Roles. Writers (append) serialize on writer_lock_, so one writer at a time
 // changes a ring. Readers (state, read_one, read_many) store nothing shared
-// and first read without a lock. A reader that a writer disturbed tries
-// again, and after kOptimisticReads failed attempts it reads once under
-// writer_lock_, where no writer can disturb it. Every racing access is an
-// atomic operation, so the code has no data race and runs clean under
-// ThreadSanitizer.
+// but their count in reader_counts_, and first read without a lock. A reader
+// that a writer disturbed tries again, and after kOptimisticReads failed
+// attempts it reads once under writer_lock_, where no writer can disturb it.
+// Every racing access is an atomic operation, so the code has no data race
+// and runs clean under ThreadSanitizer.
 //
 // The head has two roles, kept in two fields. head_sequence and
 // tail_sequence are the visible pair: readers report them and clamp with
@@ -37,8 +39,8 @@
 // word, and readers use it only to validate what they copied. Between
 // appends reclaim_sequence == head_sequence. During one it may be ahead.
 //
-// Who writes what, always a writer holding writer_lock_:
-//   region_             release store when a grown region replaces it.
+// Who writes what, always a writer holding writer_lock_ unless stated:
+//   region_             seq_cst store when a grown region replaces it.
 //   RegionHeader line 0 before the region is published, never afterwards.
 //   reclaim_sequence    relaxed store, followed by a release fence before
 //                       any slot or arena word of an item below it is reused.
@@ -52,10 +54,17 @@
 //   tail_position, last_added_ms
 //                       plain, read and written only under the lock.
 //   publish_counter_    release increment after each publish or wake_all().
+//   current_region_, retired_regions_, regions_retired_
+//                       ownership of the regions, under the lock: a writer
+//                       or a reader that got it with try_lock().
+//   reader_counts_      every reader: seq_cst increment before its first
+//                       load of region_, seq_cst decrement after its last
+//                       access to a region.
 //
 // Pairings:
-//   P1 region_ release store -> region_ acquire load at the start of every
-//      read: a reader sees a grown region fully built.
+//   P1 region_ seq_cst store -> region_ seq_cst load at the start of every
+//      lock-free read. They are also a release and an acquire, so a reader
+//      sees a grown region fully built.
 //   P2 even pair_version release store -> pair_version acquire load at the
 //      start of a read: a reader that loads the version stored with tail t
 //      observes the slot and payload of every item up to t.
@@ -76,6 +85,7 @@
 //      reclaim_sequence == head_sequence, so no copy fails validation.
 //   P6 publish_counter_ release increment -> acquire load in publish_count()
 //      and wait_for_publish().
+//   P7, P8 reclamation, below.
 //
 // What a racing reader may see:
 //   - Only a (head, tail) pair that existed between two appends. A batch
@@ -84,7 +94,8 @@
 //     tail - head + 1 <= capacity always hold. A full ring without a TTL
 //     stays full in state() while batches overwrite it.
 //   - A replaced region is never written again, so a reader that still uses
-//     it returns a consistent older snapshot.
+//     it returns a consistent older snapshot. The region stays allocated
+//     until that reader has returned (P7, P8).
 //   - state() may be stale when it returns, but never shows a sequence as
 //     readable that was not readable during the call.
 //   - read_one() and read_many() never return a torn or reused item (P4).
@@ -92,13 +103,40 @@
 //     either: they try again, and at worst wait on writer_lock_ for the
 //     writer to finish.
 //
-// TTL. With ttl_seconds > 0 every slot stores the caller's clock (ms) at the
-// append, kept non-decreasing in sequence order, and an item is expired once
-// added_ms + ttl_seconds * 1000 <= now_ms. Expired items are a prefix of
-// head..tail, so readers find the effective head by binary search from the
-// visible head, without a write, and validate the timestamps they loaded
-// against reclaim_sequence (P4). append() moves the stored head past expired
-// items.
+// Reclamation. A replaced region is retired, not freed at once, because a
+// reader that loaded region_ before the swap may still be copying from it.
+// Each read counts itself in reader_counts_ for its whole duration, in one of
+// kReaderStripes counters chosen per thread, so that readers on different
+// cores seldom write the same cache line. A holder of writer_lock_ frees the
+// retired regions when it loads every counter as zero after their swaps:
+//   P7 A reader increments its counter, then loads region_. A writer stores
+//      region_, then loads the counters. All four are seq_cst, so they have
+//      one total order. If the writer's load of the reader's counter comes
+//      after the increment, it returns a non-zero count until the decrement.
+//      If it comes before, the reader's load of region_ comes after the
+//      store, so it returns the grown region or a later one, never a
+//      retired one. A later holder of the lock is ordered after the store
+//      by the lock (P5), so the same holds for its loads.
+//   P8 a reader's decrement (seq_cst, so a release) -> the holder's seq_cst
+//      load that reads zero from that counter: every access the reader made
+//      to a retired region happens before the region is freed.
+// A writer checks after every append while retired regions remain. A reader
+// whose decrement is followed by regions_retired_ set tries the lock with
+// try_lock() and, when it gets it, checks too. The writer stores the flag
+// before it loads the counters and the reader loads it after its decrement,
+// all seq_cst, so at least one of the two sees the other.
+// NOTE: retired regions stay allocated while some reader is inside a read at
+// every check, or when the last reader leaves while the writer that retired
+// them still holds the lock. The next append or reader to find all counters
+// at zero frees them, and the destructor at the latest.
+//
+// TTL. With ttl_seconds > 0 the added_ms table stores the caller's clock
+// (ms) at each append, kept non-decreasing in sequence order, and an item is
+// expired once added_ms + ttl_seconds * 1000 <= now_ms. Expired items are a
+// prefix of head..tail, so readers find the effective head by binary search
+// from the visible head, without a write, and validate the timestamps they
+// loaded against reclaim_sequence (P4). append() moves the stored head past
+// expired items.
 #pragma once
 
 #include <algorithm>
@@ -159,6 +197,8 @@ class RingBuffer {
   // to max_count items. Only readers that writers disturb this many times
   // in a row get there.
   static constexpr uint32_t kOptimisticReads = 4;
+  // Number of reader counters, one cache line each.
+  static constexpr uint32_t kReaderStripes = 8;
 
   // capacity: 1 .. kMaxCapacity items (asserted; validate before calling).
   // Throws std::bad_alloc.
@@ -229,13 +269,40 @@ class RingBuffer {
   // Wakes every thread in wait_for_publish(), for destroy and shutdown.
   void wake_all() noexcept { publish_counter_.increment(); }
 
-  // Bytes allocated for regions, the retired ones included. Takes the writer
-  // lock. For tests and diagnostics.
+  // Bytes allocated for regions: the current one and the retired ones not
+  // yet freed. Takes the writer lock. For tests and diagnostics.
   uint64_t allocated_bytes() const;
+
+  // Replaced regions not yet freed, because a reader may still read them.
+  // Takes the writer lock. For tests and diagnostics.
+  size_t retired_region_count() const;
+
+  // Replaced regions freed so far. Takes the writer lock. For tests and
+  // diagnostics.
+  uint64_t freed_region_count() const;
 
  private:
   // Lets the tests run the steps of an append one at a time.
   friend class RingBufferTestPeer;
+
+  // Counts one read in reader_counts_ from construction to destruction, and
+  // on the way out frees the retired regions when it is the last reader.
+  class ReadScope {
+   public:
+    explicit ReadScope(const RingBuffer& ring) noexcept;
+    ~ReadScope();
+    ReadScope(const ReadScope&) = delete;
+    ReadScope& operator=(const ReadScope&) = delete;
+
+   private:
+    const RingBuffer& ring_;
+    std::atomic<uint64_t>& readers_;
+  };
+
+  // One reader counter, alone on its cache line.
+  struct alignas(kCacheLineSize) ReaderCount {
+    std::atomic<uint64_t> readers{0};
+  };
 
   // The region one read works on, and the head and tail it read there.
   struct ReadSnapshot {
@@ -308,6 +375,13 @@ class RingBuffer {
   void append_with_growth(const RegionView& view, const AppendPlan& plan,
                           const ItemView* items, size_t count);
 
+  // Index of the calling thread's counter in reader_counts_.
+  static uint32_t reader_stripe() noexcept;
+  // Moves the retired regions into `unread` when every reader counter is
+  // zero (P7, P8). The caller holds writer_lock_ and frees them after
+  // unlocking.
+  void take_unread_regions(std::vector<RegionPtr>& unread) const noexcept;
+
   // Read by every operation; written only when a grown region replaces the
   // current one.
   alignas(kCacheLineSize) std::atomic<RegionHeader*> region_{nullptr};
@@ -316,14 +390,19 @@ class RingBuffer {
   const int64_t ttl_ms_;
 
   alignas(kCacheLineSize) mutable WriterLock writer_lock_;
-  // NOTE: every region built, the current one last. Replaced regions are
-  // freed only by the destructor, because a reader may still be copying from
-  // one and there is no reclamation scheme. Each region is at least twice
-  // the size of the one before, so together they stay smaller than the
-  // current one. Regions never shrink after the ring empties.
-  std::vector<RegionPtr> regions_;
+  // Owners of the region that region_ points to and of the regions it
+  // replaced that a reader may still read. Used under writer_lock_ only.
+  // NOTE: regions never shrink after the ring empties.
+  RegionPtr current_region_;
+  mutable std::vector<RegionPtr> retired_regions_;
+  mutable uint64_t freed_region_count_ = 0;
+  // Whether retired_regions_ is non-empty, for readers on their way out.
+  mutable std::atomic<bool> regions_retired_{false};
 
   PublishCounter publish_counter_;
+
+  // Readers inside state(), read_one() or read_many(), by stripe.
+  mutable ReaderCount reader_counts_[kReaderStripes];
 };
 
 static_assert(alignof(RingBuffer) == kCacheLineSize);
@@ -335,12 +414,12 @@ inline RingBuffer::RingBuffer(uint32_t capacity, uint32_t ttl_seconds)
   assert(capacity >= 1 && "capacity must be at least 1; validate it first");
   assert(capacity <= kMaxCapacity &&
          "capacity must be at most 2^31-1; validate it first");
-  regions_.push_back(allocate_region(capacity, ttl_seconds,
-                                     std::min(capacity, kInitialSlotCount),
-                                     kInitialArenaBytes));
+  current_region_ = allocate_region(capacity, ttl_seconds,
+                                    std::min(capacity, kInitialSlotCount),
+                                    kInitialArenaBytes);
   // Relaxed: other threads get the RingBuffer through something that orders
   // its construction before their calls (a thread start, a mutex, ...).
-  region_.store(regions_.back().get(), std::memory_order_relaxed);
+  region_.store(current_region_.get(), std::memory_order_relaxed);
 }
 
 inline int64_t RingBuffer::first_unexpired(const RegionView& view, int64_t from,
@@ -349,7 +428,7 @@ inline int64_t RingBuffer::first_unexpired(const RegionView& view, int64_t from,
   // Relaxed loads: the caller either holds the writer lock or validates the
   // result against reclaim_sequence (P4).
   if (from > tail ||
-      load_word(view.slot(from).added_ms, std::memory_order_relaxed) > cutoff) {
+      load_word(view.added_ms(from), std::memory_order_relaxed) > cutoff) {
     return from;
   }
   // Binary search: added_ms never decreases with the sequence, so the
@@ -358,7 +437,7 @@ inline int64_t RingBuffer::first_unexpired(const RegionView& view, int64_t from,
   int64_t high = tail + 1;
   while (low < high) {
     const int64_t middle = low + (high - low) / 2;
-    if (load_word(view.slot(middle).added_ms, std::memory_order_relaxed) <=
+    if (load_word(view.added_ms(middle), std::memory_order_relaxed) <=
         cutoff) {
       low = middle + 1;
     } else {
@@ -370,7 +449,8 @@ inline int64_t RingBuffer::first_unexpired(const RegionView& view, int64_t from,
 
 inline std::optional<RingBuffer::ReadSnapshot> RingBuffer::try_snapshot(
     int64_t now_ms, bool exclude_expired) const noexcept {
-  RegionHeader* region = region_.load(std::memory_order_acquire);  // P1
+  // seq_cst: after the caller's increment in reader_counts_ (P1, P7).
+  RegionHeader* region = region_.load(std::memory_order_seq_cst);
   const RegionHeader& header = *region;
   const uint64_t version =
       load_word(header.pair_version, std::memory_order_acquire);  // P2
@@ -420,9 +500,52 @@ inline RingBuffer::ReadSnapshot RingBuffer::locked_snapshot(
   return {view, first_unexpired(view, head, tail, expiry_cutoff(now_ms)), tail};
 }
 
+inline uint32_t RingBuffer::reader_stripe() noexcept {
+  // Threads take the stripes in turn, in the order of their first read.
+  static std::atomic<uint32_t> next_stripe{0};
+  thread_local const uint32_t stripe =
+      next_stripe.fetch_add(1, std::memory_order_relaxed) % kReaderStripes;
+  return stripe;
+}
+
+inline RingBuffer::ReadScope::ReadScope(const RingBuffer& ring) noexcept
+    : ring_(ring), readers_(ring.reader_counts_[reader_stripe()].readers) {
+  readers_.fetch_add(1, std::memory_order_seq_cst);  // P7
+}
+
+inline RingBuffer::ReadScope::~ReadScope() {
+  readers_.fetch_sub(1, std::memory_order_seq_cst);  // P7, P8
+  if (!ring_.regions_retired_.load(std::memory_order_seq_cst)) {
+    return;
+  }
+  // A reader does not wait for the lock, because its holder checks too.
+  std::vector<RegionPtr> unread;
+  if (ring_.writer_lock_.try_lock()) {
+    ring_.take_unread_regions(unread);
+    ring_.writer_lock_.unlock();
+  }
+  // `unread` frees the regions here, outside the lock.
+}
+
+inline void RingBuffer::take_unread_regions(
+    std::vector<RegionPtr>& unread) const noexcept {
+  if (retired_regions_.empty()) {
+    return;
+  }
+  for (const ReaderCount& count : reader_counts_) {
+    if (count.readers.load(std::memory_order_seq_cst) != 0) {  // P7, P8
+      return;
+    }
+  }
+  freed_region_count_ += retired_regions_.size();
+  unread.swap(retired_regions_);
+  regions_retired_.store(false, std::memory_order_seq_cst);
+}
+
 template <typename Attempt>
 void RingBuffer::read_consistently(int64_t now_ms, bool exclude_expired,
                                    Attempt&& attempt) const {
+  const ReadScope scope(*this);
   for (uint32_t i = 0; i < kOptimisticReads; ++i) {
     const std::optional<ReadSnapshot> snapshot =
         try_snapshot(now_ms, exclude_expired);
@@ -531,12 +654,15 @@ inline void RingBuffer::store_items(const RegionView& view,
                                     const ItemView* items,
                                     size_t count) noexcept {
   RegionHeader& header = view.header();
+  const bool has_ttl = header.ttl_seconds > 0;
   uint64_t position = header.tail_position;
   for (size_t i = plan.first_item; i < count; ++i) {
     const int64_t sequence = plan.old_tail + 1 + static_cast<int64_t>(i);
     Slot& slot = view.slot(sequence);
-    store_word(slot.sequence, sequence, std::memory_order_relaxed);
-    store_word(slot.added_ms, plan.added_ms, std::memory_order_relaxed);
+    if (has_ttl) {
+      store_word(view.added_ms(sequence), plan.added_ms,
+                 std::memory_order_relaxed);
+    }
     store_word(slot.position, position, std::memory_order_relaxed);
     store_word(slot.length, uint64_t{items[i].length},
                std::memory_order_relaxed);
@@ -561,6 +687,7 @@ inline void RingBuffer::append_with_growth(const RegionView& view,
                                            const AppendPlan& plan,
                                            const ItemView* items,
                                            size_t count) {
+  const bool has_ttl = ttl_ms_ != 0;
   const uint64_t old_slots = view.slot_count();
   const uint64_t old_arena = view.arena_bytes();
   uint64_t slots = old_slots;
@@ -575,11 +702,14 @@ inline void RingBuffer::append_with_growth(const RegionView& view,
     }
     arena = std::bit_ceil(std::max(plan.needed_bytes, 2 * arena));
   }
-  // At least double the region, so that the retired regions, which are
-  // kept, add up to less than the current one. Grow the smaller part.
-  const uint64_t old_total = region_bytes(old_slots, old_arena);
-  while (region_bytes(slots, arena) < 2 * old_total) {
-    if (slots < capacity_ && slots * sizeof(Slot) <= arena) {
+  // At least double the region while its slot table can still grow, growing
+  // the smaller part, so that the copies of all growths add up to a small
+  // multiple of the final region. Once the table has `capacity` slots, only
+  // the arena can run short again, and it doubles when it does.
+  const uint64_t old_total = region_bytes(old_slots, old_arena, has_ttl);
+  while (slots < capacity_ &&
+         region_bytes(slots, arena, has_ttl) < 2 * old_total) {
+    if (arena_offset_for(slots, has_ttl) <= arena) {
       slots = std::min<uint64_t>(capacity_, 2 * slots);
     } else {
       arena *= 2;
@@ -597,6 +727,9 @@ inline void RingBuffer::append_with_growth(const RegionView& view,
   for (int64_t sequence = plan.new_head; sequence <= plan.old_tail;
        ++sequence) {
     to.slot(sequence) = view.slot(sequence);
+    if (has_ttl) {
+      to.added_ms(sequence) = view.added_ms(sequence);
+    }
   }
   copy_arena(view, to, plan.retained_position,
              from_header.tail_position - plan.retained_position);
@@ -606,11 +739,14 @@ inline void RingBuffer::append_with_growth(const RegionView& view,
   to_header.tail_sequence = plan.new_tail;
   to_header.reclaim_sequence = plan.new_head;
 
-  // Keep ownership before publishing: push_back can throw, and a published
-  // region must never be freed.
-  RegionHeader* published = grown.get();
-  regions_.push_back(std::move(grown));
-  region_.store(published, std::memory_order_release);  // P1
+  // Make room to retire the current region before publishing: reserve() can
+  // throw, and after the store below the ring must not fail.
+  retired_regions_.reserve(retired_regions_.size() + 1);
+  region_.store(grown.get(), std::memory_order_seq_cst);  // P1, P7
+  retired_regions_.push_back(std::move(current_region_));
+  current_region_ = std::move(grown);
+  // Before the holder loads the reader counters (P7).
+  regions_retired_.store(true, std::memory_order_seq_cst);
 }
 
 inline int64_t RingBuffer::append(const ItemView* items, size_t count,
@@ -618,6 +754,8 @@ inline int64_t RingBuffer::append(const ItemView* items, size_t count,
   assert(count >= 1 && "append() needs an item; reject empty batches first");
   assert(items != nullptr && "append() needs an item array");
   int64_t new_tail = -1;
+  // Declared before the lock, so it frees the regions after the unlock.
+  std::vector<RegionPtr> unread;
   {
     std::lock_guard<WriterLock> guard(writer_lock_);
     // Relaxed: only writers store region_, and the lock orders them (P5).
@@ -635,6 +773,7 @@ inline int64_t RingBuffer::append(const ItemView* items, size_t count,
       append_with_growth(view, plan, items, count);
     }
     new_tail = plan.new_tail;
+    take_unread_regions(unread);
   }
   // Outside the lock: the wake-up may be a system call.
   publish_counter_.increment();  // P6
@@ -657,10 +796,11 @@ inline ReadStatus RingBuffer::read_one(int64_t sequence, int64_t now_ms,
     }
 
     const Slot& slot = snapshot.view.slot(sequence);
-    const int64_t stored_sequence =
-        load_word(slot.sequence, std::memory_order_relaxed);
     const int64_t added_ms =
-        load_word(slot.added_ms, std::memory_order_relaxed);
+        ttl_ms_ == 0
+            ? 0
+            : load_word(snapshot.view.added_ms(sequence),
+                        std::memory_order_relaxed);
     const uint64_t position =
         load_word(slot.position, std::memory_order_relaxed);
     // A reused slot contains another item's length, which still fits this
@@ -671,9 +811,6 @@ inline ReadStatus RingBuffer::read_one(int64_t sequence, int64_t now_ms,
     if (!copy_intact(snapshot.view, sequence)) {
       return false;
     }
-    assert(stored_sequence == sequence &&
-           "a slot that passed validation holds the requested item");
-    (void)stored_sequence;
 
     if (ttl_ms_ != 0 && added_ms <= expiry_cutoff(now_ms)) {
       out.clear();
@@ -744,11 +881,21 @@ inline ReadManyResult RingBuffer::read_many(int64_t start, uint32_t max_count,
 
 inline uint64_t RingBuffer::allocated_bytes() const {
   std::lock_guard<WriterLock> guard(writer_lock_);
-  uint64_t total = 0;
-  for (const RegionPtr& region : regions_) {
-    total += region_bytes(region->slot_count, region->arena_bytes);
+  uint64_t total = allocated_region_bytes(*current_region_);
+  for (const RegionPtr& region : retired_regions_) {
+    total += allocated_region_bytes(*region);
   }
   return total;
+}
+
+inline size_t RingBuffer::retired_region_count() const {
+  std::lock_guard<WriterLock> guard(writer_lock_);
+  return retired_regions_.size();
+}
+
+inline uint64_t RingBuffer::freed_region_count() const {
+  std::lock_guard<WriterLock> guard(writer_lock_);
+  return freed_region_count_;
 }
 
 }  // namespace ringcast
