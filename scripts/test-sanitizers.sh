@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 out=${RINGCAST_SANITIZER_DIR:-$root/.cache/sanitizers}
-suites=(test/native-binding.test.ts test/threads-stress.test.ts)
+suites=(test/native-binding.test.ts test/threads-stress.test.ts test/js-codec.test.ts)
 
 # build_addon NAME FLAG...: builds the addon with the extra compiler and linker flags into
 # $out/NAME/build/Release from a copy of binding.gyp that links back to the sources.

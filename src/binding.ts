@@ -67,6 +67,29 @@ export interface NativeBinding {
   ringAdd(handle: RingHandle, item: unknown, failOnOverflow: boolean): number;
   /** Encodes every item first (nothing is stored if one fails), then adds them atomically. */
   ringAddAll(handle: RingHandle, items: readonly unknown[], failOnOverflow: boolean): number;
+  /**
+   * Checks that bytes[offset, offset + length) is one valid encoding (else an Error with
+   * code RINGCAST_CORRUPT_DATA) and adds it as one item, as ringAdd does.
+   */
+  ringAddEncoded(
+    handle: RingHandle,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+    failOnOverflow: boolean,
+  ): number;
+  /**
+   * Adds `count` encoded items atomically, as ringAddAll does: item i is
+   * bytes[ends[i - 1], ends[i]), item 0 starting at 0. Every item is checked first, and
+   * nothing is stored when one is not a valid encoding.
+   */
+  ringAddAllEncoded(
+    handle: RingHandle,
+    bytes: Uint8Array,
+    ends: Uint32Array,
+    count: number,
+    failOnOverflow: boolean,
+  ): number;
   /** Reads and decodes one item; status[0] receives a ReadStatus. */
   ringReadOne(handle: RingHandle, sequence: number, status: Int32Array): unknown;
   /**

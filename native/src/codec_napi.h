@@ -46,4 +46,11 @@ void EncodeValue(Napi::Env env, const CodecEnvData& data, Napi::Value value,
 // bytes are not a valid encoding. The bytes must not change during the call.
 Napi::Value DecodeValue(Napi::Env env, const uint8_t* bytes, size_t length);
 
+// Throws an Error with code RINGCAST_CORRUPT_DATA, naming `path` ("item",
+// "items[3]"), unless [bytes, bytes + length) is exactly one encoding that the
+// decoder accepts (codec::ValidateValue). Used on bytes encoded in JavaScript
+// before they are stored.
+void CheckEncoding(Napi::Env env, const uint8_t* bytes, size_t length,
+                   std::string_view path);
+
 }  // namespace ringcast

@@ -6,6 +6,7 @@
 #include <cassert>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <limits>
 #include <mutex>
 #include <new>
@@ -621,6 +622,104 @@ Napi::Value RingAddAll(const Napi::CallbackInfo& info) {
       AppendItems(env, entry, ring, scratch.item_views.data(), count, policy));
 }
 
+// Returns the bytes of the Uint8Array info[index]. Anything else is a
+// TypeError that names the argument.
+std::pair<const uint8_t*, size_t> BytesArgument(const Napi::CallbackInfo& info,
+                                                size_t index,
+                                                const char* name) {
+  Napi::Value value = info[index];
+  if (value.IsTypedArray() &&
+      value.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    auto array = value.As<Napi::Uint8Array>();
+    return {array.Data(), array.ByteLength()};
+  }
+  throw CodedTypeError(info.Env(),
+                       std::string(name) + " must be a Buffer or Uint8Array",
+                       kInvalidArgument);
+}
+
+// Reads info[index] as an integer from 0 to `max` or throws a RangeError
+// that names the argument and its value.
+uint64_t IndexArgument(const Napi::CallbackInfo& info, size_t index,
+                       const char* name, uint64_t max) {
+  Napi::Value value = info[index];
+  double number = value.IsNumber() ? value.As<Napi::Number>().DoubleValue()
+                                   : std::numeric_limits<double>::quiet_NaN();
+  if (!(number >= 0 && number <= static_cast<double>(max)) ||
+      number != static_cast<double>(static_cast<uint64_t>(number))) {
+    char text[32] = "a value that is not a number";
+    if (value.IsNumber()) std::snprintf(text, sizeof text, "%.17g", number);
+    throw CodedRangeError(info.Env(),
+                          std::string(name) + "=" + text +
+                              " is not valid. Use an integer from 0 to " +
+                              std::to_string(max),
+                          kInvalidArgument);
+  }
+  return static_cast<uint64_t>(number);
+}
+
+// ringAddEncoded(handle, bytes, offset, length, failOnOverflow) -> sequence
+// or -1. Stores bytes[offset, offset + length), the encoding of one item
+// made in JavaScript, after checking that it is a valid encoding.
+Napi::Value RingAddEncoded(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RingEntry& entry = *HandleEntryOf(info);
+  RingBuffer& ring = BinaryRingOf(env, entry);
+  auto [data, byte_length] = BytesArgument(info, 1, "bytes");
+  uint64_t offset = IndexArgument(info, 2, "offset", byte_length);
+  uint64_t length = IndexArgument(info, 3, "length", byte_length - offset);
+  OverflowPolicy policy = PolicyOf(info[4]);
+
+  CheckEncoding(env, data + offset, length, "item");
+  ItemView view{data + offset, static_cast<uint32_t>(length)};
+  return SequenceValue(env, AppendItems(env, entry, ring, &view, 1, policy));
+}
+
+// ringAddAllEncoded(handle, bytes, ends, count, failOnOverflow) -> last
+// sequence or -1. Item i is bytes[ends[i - 1], ends[i]) (item 0 starts at
+// 0). Every item is checked before any is stored, as in ringAddAll.
+Napi::Value RingAddAllEncoded(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RingEnvData& data = EnvDataOf(info);
+  RingEntry& entry = *HandleEntryOf(info);
+  RingBuffer& ring = BinaryRingOf(env, entry);
+  auto [bytes, byte_length] = BytesArgument(info, 1, "bytes");
+  if (!info[2].IsTypedArray() ||
+      info[2].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
+    throw CodedTypeError(env, "ends must be a Uint32Array", kInvalidArgument);
+  }
+  auto ends = info[2].As<Napi::Uint32Array>();
+  uint64_t count = IndexArgument(info, 3, "count", ends.ElementLength());
+  if (count == 0) {
+    throw CodedRangeError(env, "count=0: addAll needs at least one item",
+                          kInvalidArgument);
+  }
+  OverflowPolicy policy = PolicyOf(info[4]);
+
+  ScratchLease lease(data);
+  std::vector<ItemView>& views = lease.get().item_views;
+  char path_buffer[32];
+  size_t start = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    size_t end = ends[i];
+    if (end < start || end > byte_length) {
+      throw CodedRangeError(
+          env,
+          "ends[" + std::to_string(i) + "]=" + std::to_string(end) +
+              " is not valid. Use offsets that do not decrease and stay "
+              "within byteLength=" +
+              std::to_string(byte_length),
+          kInvalidArgument);
+    }
+    CheckEncoding(env, bytes + start, end - start, ItemPath(path_buffer, i));
+    views.push_back(
+        ItemView{bytes + start, static_cast<uint32_t>(end - start)});
+    start = end;
+  }
+  return SequenceValue(
+      env, AppendItems(env, entry, ring, views.data(), views.size(), policy));
+}
+
 // ringReadOne(handle, sequence, status) -> decoded item or undefined
 Napi::Value RingReadOne(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -819,6 +918,8 @@ void InitRing(Napi::Env env, Napi::Object exports, RingEnvData& data) {
       {"ringState", ReadRingState},
       {"ringAdd", RingAdd},
       {"ringAddAll", RingAddAll},
+      {"ringAddEncoded", RingAddEncoded},
+      {"ringAddAllEncoded", RingAddAllEncoded},
       {"ringReadOne", RingReadOne},
       {"ringReadMany", RingReadMany},
       {"ringSubscribe", RingSubscribe},

@@ -108,7 +108,8 @@ struct RingEnvData {
 };
 
 // Fills `data` for this environment and adds ringOpen, ringDestroy,
-// ringState, ringAdd, ringAddAll, ringReadOne, ringReadMany, ringSubscribe,
+// ringState, ringAdd, ringAddAll, ringAddEncoded, ringAddAllEncoded,
+// ringReadOne, ringReadMany, ringSubscribe,
 // ringUnsubscribe, ringPublishCount, ringWaitForPublish and ringBlockedCount
 // to `exports`. Call after the addon's instance data is
 // set: the ring functions find the codec's data through it.

@@ -4,6 +4,8 @@
  * thread that created the ring.
  */
 import { binding, ReadStatus, WakeReason, type RingHandle } from '../binding';
+import { decodeValue } from '../codec/decode';
+import { releaseWriter, takeWriter } from '../codec/encode';
 import type { Decoder, ItemBatch } from '../read-result-set';
 
 export { ReadStatus, WakeReason };
@@ -55,11 +57,9 @@ function readInt64(view: DataView, offset: number): number {
   return view.getInt32(offset + 4, true) * TWO_POW_32 + view.getUint32(offset, true);
 }
 
-const decodeBinary: Decoder = (buffer, offset, length) => binding.decode(buffer, offset, length);
-
 /** Items serialized in the native core; one ring per process and name. */
 export class BinaryStore implements RingStore {
-  readonly decode = decodeBinary;
+  readonly decode: Decoder = decodeValue;
   readonly shared = true;
   readonly #handle: RingHandle;
   readonly #stateOut = new Float64Array(3);
@@ -84,12 +84,38 @@ export class BinaryStore implements RingStore {
     return this.#stateOut[2] !== 0;
   }
 
+  // Items are encoded in JavaScript (src/codec), and the native side checks and stores
+  // the bytes.
   add(item: unknown, failOnOverflow: boolean): number {
-    return binding.ringAdd(this.#handle, item, failOnOverflow);
+    const writer = takeWriter();
+    try {
+      writer.write(item, 'item');
+      return binding.ringAddEncoded(
+        this.#handle,
+        writer.buffer,
+        0,
+        writer.position,
+        failOnOverflow,
+      );
+    } finally {
+      releaseWriter(writer);
+    }
   }
 
   addAll(items: readonly unknown[], failOnOverflow: boolean): number {
-    return binding.ringAddAll(this.#handle, items, failOnOverflow);
+    const writer = takeWriter();
+    try {
+      const ends = writer.writeAll(items);
+      return binding.ringAddAllEncoded(
+        this.#handle,
+        writer.buffer,
+        ends,
+        items.length,
+        failOnOverflow,
+      );
+    } finally {
+      releaseWriter(writer);
+    }
   }
 
   readOne(sequence: number): { status: number; value: unknown } {
