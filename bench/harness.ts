@@ -20,8 +20,8 @@ export interface Budget {
 export const QUICK_BUDGET: Budget = { warmupMs: 100, samples: 5, sampleMs: 50 };
 export const FULL_BUDGET: Budget = { warmupMs: 300, samples: 7, sampleMs: 150 };
 
-/** A server the bench starts for a peer. A Hazelcast member would be one more kind. */
-export type ServerKind = 'redis' | 'nats';
+/** A server that the bench starts for a peer. `hazelcast` is a single Hazelcast member. */
+export type ServerKind = 'redis' | 'nats' | 'hazelcast';
 
 export interface ServerAddress {
   host: string;

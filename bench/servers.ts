@@ -2,20 +2,38 @@
  * Starts the servers of the server peers on 127.0.0.1, each on a free port with a private
  * config in a temporary folder and no persistence, and stops them by process id.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
+import {
+  HAZELCAST_VERSION,
+  memberJar,
+  startMember,
+  type MemberRingConfig,
+} from '../test/helpers/member';
 import type { ServerAddresses, ServerKind } from './harness';
+import {
+  BENCH_CLUSTER_NAME,
+  BENCH_RING_CAPACITY,
+  BENCH_RING_PREFIX,
+  warmUpMember,
+} from './peers/hazelcast';
 
 const HOST = '127.0.0.1';
 const READY_ATTEMPTS = 100;
 const READY_INTERVAL_MS = 100;
 const STOP_TIMEOUT_MS = 5000;
+/** A member's JVM takes a few seconds to start, longer on a loaded machine. */
+const MEMBER_START_TIMEOUT_MS = 90_000;
 
+/** A server that cannot run on this machine: a binary, package or file is missing. */
+class MissingServerError extends Error {}
+
+/** A server started from the binary of a Debian package. */
 interface ServerDefinition {
   binary: string;
   /** Debian package that provides the binary. */
@@ -25,11 +43,8 @@ interface ServerDefinition {
   configure(dir: string, port: number): string[];
 }
 
-/**
- * The servers the bench can start. A Hazelcast member is the next entry: its binary, a
- * config bound to 127.0.0.1, and a peer in peers/ whose contenders name it as `server`.
- */
-const SERVERS: Record<ServerKind, ServerDefinition> = {
+/** The servers the bench starts from a binary; startMemberServer starts the Hazelcast member. */
+const SERVERS: Record<Exclude<ServerKind, 'hazelcast'>, ServerDefinition> = {
   redis: {
     binary: 'redis-server',
     debianPackage: 'redis-server',
@@ -73,9 +88,11 @@ const SERVERS: Record<ServerKind, ServerDefinition> = {
 
 interface RunningServer {
   kind: ServerKind;
-  process: ChildProcess;
   port: number;
-  dir: string;
+  /** Version line of the server. */
+  version: string;
+  /** Stops the server by process id and removes its folder. */
+  stop(): Promise<void>;
 }
 
 export interface ServerSet {
@@ -145,8 +162,17 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function startServer(kind: ServerKind, binary: string): Promise<RunningServer> {
+async function startBinaryServer(
+  kind: Exclude<ServerKind, 'hazelcast'>,
+): Promise<RunningServer> {
   const definition = SERVERS[kind];
+  const binary = findBinary(definition.binary);
+  if (binary === undefined) {
+    throw new MissingServerError(
+      `${definition.binary} not found; install it with ` +
+        `apt-get install -y ${definition.debianPackage}`,
+    );
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ringcast-bench-${kind}-`));
   const port = await findFreePort();
   const args = definition.configure(dir, port);
@@ -163,7 +189,87 @@ async function startServer(kind: ServerKind, binary: string): Promise<RunningSer
     fs.rmSync(dir, { recursive: true, force: true });
     throw new Error(`${binary} ${(error as Error).message} ${stderr.trim()}`.trim());
   }
-  return { kind, process: child, port, dir };
+  return {
+    kind,
+    port,
+    version: execFileSync(binary, definition.versionArgs, { encoding: 'utf8' }).trim(),
+    async stop() {
+      await stopProcess(child);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The member's one ring config: every BENCH_RING_PREFIX ring, overwriting, no expiry. */
+const MEMBER_RINGS: MemberRingConfig[] = [
+  {
+    name: `${BENCH_RING_PREFIX}*`,
+    capacity: BENCH_RING_CAPACITY,
+    timeToLiveSeconds: 0,
+    inMemoryFormat: 'BINARY',
+    // A single member has nowhere to put a backup.
+    backupCount: 0,
+    asyncBackupCount: 0,
+  },
+];
+
+/**
+ * Starts a cluster of one Hazelcast member with the cluster tests' helper, which runs
+ * `java` with a bounded heap on 127.0.0.1 and waits until the member reports STARTED, then
+ * warms the member up with the calls the cluster workload makes.
+ * NOTE: the helper tunes the JVM for quick test start-up (C1 compiler only, 256 MB heap),
+ * so the member is slower than a production one and the clients' own costs weigh less.
+ */
+async function startMemberServer(): Promise<RunningServer> {
+  const java = findBinary('java');
+  if (java === undefined) {
+    throw new MissingServerError(
+      'java not found; install it with apt-get install -y openjdk-17-jre-headless',
+    );
+  }
+  const jar = memberJar();
+  if (!fs.existsSync(jar)) {
+    throw new MissingServerError(
+      `the Hazelcast member jar is missing at ${jar}; run scripts/fetch-hazelcast.sh`,
+    );
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ringcast-bench-hazelcast-'));
+  const port = await findFreePort();
+  const member = await startMember({
+    clusterName: BENCH_CLUSTER_NAME,
+    port,
+    memberPorts: [port],
+    rings: MEMBER_RINGS,
+    workDir: dir,
+    startTimeoutMs: MEMBER_START_TIMEOUT_MS,
+  }).catch((error: unknown) => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
+  const stop = async () => {
+    // SIGTERM runs the member's shutdown hook; SIGKILL if that takes too long.
+    const timer = setTimeout(() => void member.stop({ kill: true }), STOP_TIMEOUT_MS);
+    await member.stop();
+    clearTimeout(timer);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await warmUpMember({ host: HOST, port });
+  } catch (error) {
+    await stop();
+    throw new Error(`the warm-up against it failed: ${(error as Error).message}`);
+  }
+  const javaVersion = spawnSync(java, ['-version'], { encoding: 'utf8' }).stderr;
+  return {
+    kind: 'hazelcast',
+    port,
+    version: `Hazelcast ${HAZELCAST_VERSION} member on ${javaVersion.split('\n')[0].trim()}`,
+    stop,
+  };
+}
+
+function startServer(kind: ServerKind): Promise<RunningServer> {
+  return kind === 'hazelcast' ? startMemberServer() : startBinaryServer(kind);
 }
 
 /**
@@ -176,28 +282,20 @@ export async function startServers(kinds: readonly ServerKind[]): Promise<Server
   const missing: Partial<Record<ServerKind, string>> = {};
   const versions: Partial<Record<ServerKind, string>> = {};
   for (const kind of kinds) {
-    const definition = SERVERS[kind];
-    const binary = findBinary(definition.binary);
-    if (binary === undefined) {
-      missing[kind] =
-        `${definition.binary} not found; install it with ` +
-        `apt-get install -y ${definition.debianPackage}`;
-      continue;
-    }
     try {
-      const server = await startServer(kind, binary);
+      const server = await startServer(kind);
       running.push(server);
       addresses[kind] = { host: HOST, port: server.port };
-      versions[kind] = execFileSync(binary, definition.versionArgs, { encoding: 'utf8' }).trim();
+      versions[kind] = server.version;
     } catch (error) {
-      missing[kind] = `${definition.binary} failed to start: ${(error as Error).message}`;
+      const { message } = error as Error;
+      const name = kind === 'hazelcast' ? 'the Hazelcast member' : SERVERS[kind].binary;
+      missing[kind] =
+        error instanceof MissingServerError ? message : `${name} failed to start: ${message}`;
     }
   }
   const stop = async () => {
-    for (const server of running.splice(0)) {
-      await stopProcess(server.process);
-      fs.rmSync(server.dir, { recursive: true, force: true });
-    }
+    for (const server of running.splice(0)) await server.stop();
   };
   return { addresses, missing, versions, stop };
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: builds the addon and the TypeScript, runs the C++ core tests
 # (plain and under ThreadSanitizer and AddressSanitizer), then the node:test suites against
-# the real addon, the addon's thread suites under sanitizers and the fuzz targets.
+# the real addon, the addon's thread suites under sanitizers and the fuzz targets, the
+# cluster suites on a real Hazelcast member, and a short run of the benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,3 +43,8 @@ echo "== Cluster backend tests"
 # scripts/fetch-hazelcast.sh.
 bash scripts/fetch-hazelcast.sh
 node --import tsx test/cluster/conformance.ts
+
+echo "== Benchmark smoke run"
+# One quick round of the workloads with threads and servers (Redis, NATS, a Hazelcast
+# member), so that a broken scenario or peer fails here rather than in npm run bench.
+bash scripts/bench-smoke.sh

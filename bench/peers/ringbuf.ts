@@ -8,6 +8,8 @@ import type { Item, Shape } from '../items';
 import { decodeItem, encodeItem } from './bytes';
 
 const HEADER_BYTES = 4;
+/** Bytes `popBatch` takes from the ring with one pop, at most. */
+const BATCH_POP_BYTES = 64 * 1024;
 
 export class FramedRing {
   private readonly ring: RingBuffer;
@@ -17,10 +19,19 @@ export class FramedRing {
   private readonly header = new Uint8Array(HEADER_BYTES);
   private readonly headerView = new DataView(this.header.buffer);
   private encodedBytes = 0;
+  private batchScratch: Uint8Array | undefined;
+  private batchView: DataView | undefined;
+  /** Bytes at the start of batchScratch that belong to a frame cut by the last pop. */
+  private carriedBytes = 0;
 
   /** Allocates the shared storage of a ring of `capacityBytes` bytes. */
   static allocate(capacityBytes: number): SharedArrayBuffer {
     return RingBuffer.getStorageForCapacity(capacityBytes, Uint8Array);
+  }
+
+  /** Allocates the shared storage of a ring with room for `count` frames of `itemBytes` each. */
+  static allocateFrames(count: number, itemBytes: number): SharedArrayBuffer {
+    return FramedRing.allocate(count * (HEADER_BYTES + itemBytes));
   }
 
   /**
@@ -68,6 +79,34 @@ export class FramedRing {
     const payload = this.readScratch.subarray(0, length);
     this.ring.pop(payload, length);
     return decodeItem(this.shape, payload);
+  }
+
+  /**
+   * Pops every readable byte, up to 64 KiB, with one pop and passes the items of the whole
+   * frames to `onItem`, in order. When the 64 KiB limit cuts a frame, its start is kept for
+   * the next call. Returns the number of items passed.
+   */
+  popBatch(onItem: (item: Item) => void): number {
+    if (this.batchScratch === undefined) {
+      this.batchScratch = new Uint8Array(Math.max(BATCH_POP_BYTES, 2 * this.readScratch.length));
+      this.batchView = new DataView(this.batchScratch.buffer);
+    }
+    const scratch = this.batchScratch;
+    const view = this.batchView!;
+    const room = scratch.length - this.carriedBytes;
+    const end = this.carriedBytes + this.ring.pop(scratch, room, this.carriedBytes);
+    let offset = 0;
+    let items = 0;
+    while (end - offset >= HEADER_BYTES) {
+      const frameEnd = offset + HEADER_BYTES + view.getUint32(offset, true);
+      if (frameEnd > end) break;
+      onItem(decodeItem(this.shape, scratch.subarray(offset + HEADER_BYTES, frameEnd)));
+      offset = frameEnd;
+      items++;
+    }
+    scratch.copyWithin(0, offset, end);
+    this.carriedBytes = end - offset;
+    return items;
   }
 
   /** Pops one frame without decoding it; false when the ring is empty. */

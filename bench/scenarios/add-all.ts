@@ -1,4 +1,4 @@
-/** Workload 2: batches of 100 items, one call (and one await) per batch. */
+/** Workload 2: batches of 100 items, one call per batch, awaited or through the blocking view. */
 import { measureThroughput, type Bench, type MeasureSpec, type Scenario } from '../harness';
 import { makePool, SHAPE_LABELS, type Item, type Shape } from '../items';
 import { createLocalRing, isLocalPeer } from '../peers/in-process';
@@ -18,7 +18,9 @@ import {
   REDIS,
   RINGBUF_JS,
   RINGCAST_BINARY,
+  RINGCAST_BINARY_BLOCKING,
   RINGCAST_OBJECT,
+  RINGCAST_OBJECT_BLOCKING,
   serverAddress,
 } from './common';
 
@@ -47,6 +49,18 @@ async function prepare(spec: MeasureSpec, shape: Shape): Promise<Bench> {
       itemsPerCall: BATCH_SIZE,
       async run(calls) {
         for (let i = 0; i < calls; i++) await ring.addAll(nextBatch());
+      },
+      close: () => client.shutdown(),
+    };
+  }
+  if (id === RINGCAST_BINARY_BLOCKING.id || id === RINGCAST_OBJECT_BLOCKING.id) {
+    const format = id === RINGCAST_BINARY_BLOCKING.id ? 'BINARY' : 'OBJECT';
+    const { client, ring } = await openRingcast<Item>(format, CAPACITY);
+    const view = ring.blocking();
+    return {
+      itemsPerCall: BATCH_SIZE,
+      run(calls) {
+        for (let i = 0; i < calls; i++) view.addAll(nextBatch());
       },
       close: () => client.shutdown(),
     };
@@ -109,11 +123,11 @@ export const scenario: Scenario = {
   title: '2. addAll of 100 items',
   description:
     'Adds batches of 100 items into an overwriting ring of 10,000. ringcast awaits one ' +
-    '`addAll` per batch. The in-process peers add the 100 items in a loop (ring-buffer-ts ' +
-    'takes them in one variadic `add`). ringbuf.js pushes the 100 encoded frames with one ' +
-    'write, postMessage sends the batch as one array message, Redis pipelines 100 XADD ' +
-    'commands in one round trip, and NATS publishes 100 messages before awaiting their ' +
-    'acknowledgements.',
+    "`addAll` per batch, or calls the blocking view's synchronous `addAll`. The " +
+    'in-process peers add the 100 items in a loop (ring-buffer-ts takes them in one ' +
+    'variadic `add`). ringbuf.js pushes the 100 encoded frames with one write, postMessage ' +
+    'sends the batch as one array message, Redis pipelines 100 XADD commands in one round ' +
+    'trip, and NATS publishes 100 messages before awaiting their acknowledgements.',
   cases(options) {
     return planShapes(options).map((shape) => ({
       id: shape,
@@ -124,6 +138,8 @@ export const scenario: Scenario = {
       contenders: [
         RINGCAST_BINARY,
         RINGCAST_OBJECT,
+        RINGCAST_BINARY_BLOCKING,
+        RINGCAST_OBJECT_BLOCKING,
         ...LOCAL_CONTENDERS,
         RINGBUF_JS,
         POST_MESSAGE,

@@ -15,7 +15,7 @@ import {
   type Scenario,
 } from '../harness';
 import { makePool, POOL_MASK, SHAPE_LABELS, toucher, type Item, type Shape } from '../items';
-import { openRingcast } from '../subjects';
+import { loadValueCodec, openRingcast } from '../subjects';
 import { CAPACITY, caseShape, planShapes } from './common';
 
 interface Codec {
@@ -25,11 +25,16 @@ interface Codec {
 
 async function loadCodec(id: string): Promise<Codec> {
   if (id === 'ringcast-codec') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { binding } = require('../../src/binding') as typeof import('../../src/binding');
+    const { encode, decode } = loadValueCodec();
+    const writer = encode.takeWriter();
     return {
-      encode: (value) => binding.encode(value, 'item'),
-      decode: (bytes) => binding.decode(bytes, 0, bytes.byteLength),
+      // As msgpackr's pack, a view of the codec's reused buffer, valid until the next call.
+      encode(value) {
+        writer.reset();
+        writer.write(value, 'item');
+        return writer.buffer.subarray(0, writer.position);
+      },
+      decode: (bytes) => decode.decodeValue(bytes, 0, bytes.byteLength),
     };
   }
   if (id === 'json') {
@@ -52,7 +57,7 @@ async function loadCodec(id: string): Promise<Codec> {
 }
 
 const CODEC_CONTENDERS: ContenderSpec[] = [
-  { id: 'ringcast-codec', label: 'ringcast codec (binding.encode / decode)', role: 'ringcast' },
+  { id: 'ringcast-codec', label: 'ringcast codec (format v1 in JS)', role: 'ringcast' },
   { id: 'json', label: 'JSON (to and from UTF-8 bytes)', role: 'peer' },
   { id: 'msgpackr', label: 'msgpackr pack / unpack', role: 'peer' },
   { id: 'v8', label: 'v8.serialize / deserialize', role: 'peer' },
@@ -180,15 +185,16 @@ export const scenario: Scenario = {
   id: 'codec',
   title: '6. Codec: encode and decode one item',
   description:
-    "Encodes items to bytes and decodes them back. ringcast's codec is the native " +
-    '`binding.encode` / `binding.decode` that BINARY rings use; JSON is ' +
+    "Encodes items to bytes and decodes them back. ringcast's codec is the one BINARY " +
+    'rings use: format v1 written and read in JavaScript (src/codec), whose bytes the ' +
+    'native core checks before it stores them; JSON is ' +
     '`JSON.stringify` to UTF-8 bytes and `JSON.parse` of their text (JSON has no binary ' +
     'type, so it is left out for Buffers); msgpackr is its exported `pack` / `unpack`; v8 ' +
     'is `v8.serialize` / `v8.deserialize`. Decoding reads one field of each result. The ' +
     "store and read-back cases put ringcast's whole path (an awaited add, or a read of a " +
     'stored item) against msgpackr alone, for the small object; their codec-alone rows ' +
-    'show how much of that path the codec is (`binding.encode` also copies its result ' +
-    'into a new Buffer, which an add does not).',
+    'show how much of that path the codec is. Like msgpackr, the encoders return a view ' +
+    'of a reused buffer.',
   cases(options) {
     const cases: CaseSpec[] = [];
     for (const shape of planShapes(options)) {

@@ -24,6 +24,20 @@ export const RINGCAST_OBJECT: ContenderSpec = {
   role: 'ringcast',
 };
 
+/** The synchronous view `ring.blocking()` of a BINARY ring. */
+export const RINGCAST_BINARY_BLOCKING: ContenderSpec = {
+  id: 'ringcast-binary-blocking',
+  label: 'ringcast BINARY, blocking view',
+  role: 'ringcast',
+};
+
+/** The synchronous view `ring.blocking()` of an OBJECT ring. */
+export const RINGCAST_OBJECT_BLOCKING: ContenderSpec = {
+  id: 'ringcast-object-blocking',
+  label: 'ringcast OBJECT, blocking view',
+  role: 'ringcast',
+};
+
 export const LOCAL_CONTENDERS: ContenderSpec[] = Object.entries(LOCAL_PEERS).map(
   ([id, label]) => ({ id, label, role: 'peer' }),
 );
@@ -52,6 +66,22 @@ export const NATS: ContenderSpec = {
   label: 'NATS JetStream',
   role: 'peer',
   server: 'nats',
+};
+
+/** The official client's Ringbuffer proxy, used directly against the bench's member. */
+export const HAZELCAST_CLIENT: ContenderSpec = {
+  id: 'hazelcast-client',
+  label: 'hazelcast-client Ringbuffer',
+  role: 'peer',
+  server: 'hazelcast',
+};
+
+/** ringcast's cluster backend against the same member. */
+export const RINGCAST_CLUSTER: ContenderSpec = {
+  id: 'ringcast-cluster',
+  label: 'ringcast cluster backend',
+  role: 'ringcast',
+  server: 'hazelcast',
 };
 
 /** Returns the shapes a run measures: all of them, or the small object alone when quick. */

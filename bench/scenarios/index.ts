@@ -6,9 +6,11 @@ export const SCENARIO_LOADERS: Record<string, () => Promise<Scenario>> = {
   'add-all': async () => (await import('./add-all')).scenario,
   'read-many': async () => (await import('./read-many')).scenario,
   'producer-consumer': async () => (await import('./producer-consumer')).scenario,
+  threads: async () => (await import('./threads')).scenario,
   memory: async () => (await import('./memory')).scenario,
   codec: async () => (await import('./codec')).scenario,
   ingest: async () => (await import('./ingest')).scenario,
+  cluster: async () => (await import('./cluster')).scenario,
 };
 
 export const SCENARIO_IDS = Object.keys(SCENARIO_LOADERS);

@@ -2,7 +2,7 @@
 import type { Measurement, MeasureSpec, Scenario } from '../harness';
 import { makeObject, type SmallObject } from '../items';
 import { createLocalRing, isLocalPeer, type LocalRing } from '../peers/in-process';
-import { openRingcast } from '../subjects';
+import { loadBinding, loadRingcast, openRingcast } from '../subjects';
 import { LOCAL_CONTENDERS, RINGCAST_BINARY, RINGCAST_OBJECT } from './common';
 
 const RETAINED = 1_000_000;
@@ -46,8 +46,7 @@ async function measureMemory(spec: MeasureSpec): Promise<Measurement> {
   const id = spec.contenderId;
   // Every contender loads ringcast's modules and addon before the first reading, so that
   // their code is not counted as retained items.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('../../src/index');
+  loadRingcast();
   const before = await settle();
 
   let keep: unknown;
@@ -83,8 +82,7 @@ async function measureMemory(spec: MeasureSpec): Promise<Measurement> {
     heapPerItem: heap / RETAINED,
   };
   if (id === RINGCAST_BINARY.id) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { binding } = require('../../src/binding') as typeof import('../../src/binding');
+    const { binding } = loadBinding();
     metrics.encodedPerItem = binding.encode(makeObject(RETAINED / 2), 'item').byteLength;
   }
   return { value: rss, samples: [rss], metrics };

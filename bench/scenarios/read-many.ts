@@ -13,7 +13,9 @@ import {
   planShapes,
   REDIS,
   RINGCAST_BINARY,
+  RINGCAST_BINARY_BLOCKING,
   RINGCAST_OBJECT,
+  RINGCAST_OBJECT_BLOCKING,
   serverAddress,
 } from './common';
 
@@ -60,6 +62,24 @@ async function prepare(spec: MeasureSpec, shape: Shape): Promise<Bench> {
       close: () => client.shutdown(),
     };
   }
+  if (id === RINGCAST_BINARY_BLOCKING.id || id === RINGCAST_OBJECT_BLOCKING.id) {
+    const format = id === RINGCAST_BINARY_BLOCKING.id ? 'BINARY' : 'OBJECT';
+    const { client, ring } = await openRingcast<Item>(format, CAPACITY);
+    const view = ring.blocking();
+    for (const batch of fill) view.addAll(batch);
+    return {
+      itemsPerCall: READ_SIZE,
+      run(calls) {
+        for (let i = 0; i < calls; i++) {
+          // Every item is there, so the read returns at once and never blocks.
+          const result = view.readMany(nextStart(), READ_SIZE, READ_SIZE);
+          for (const item of result) sink += touch(item);
+        }
+        checkSink();
+      },
+      close: () => client.shutdown(),
+    };
+  }
   if (isLocalPeer(id)) {
     const ring = createLocalRing<Item>(id, CAPACITY);
     for (const batch of fill) ring.addBatch(batch);
@@ -95,12 +115,13 @@ export const scenario: Scenario = {
   description:
     'Fills a ring of 10,000 items, then reads 100 consecutive items per call from start ' +
     'sequences spread over the whole ring, reading one field of every item returned. ' +
-    'ringcast awaits `readMany(start, 100, 100)` and iterates the result (BINARY decodes ' +
-    'each item as it is iterated). The in-process peers index their storage; ringbufferjs ' +
-    'has no access by index, so it copies its oldest 100 items with `peekN`. Redis reads ' +
-    'with XRANGE from an explicit entry id, NATS with an ordered consumer that starts at ' +
-    'the stream sequence and fetches 100 messages. ringbuf.js and postMessage are left ' +
-    'out: their reads consume items, so they cannot read by sequence.',
+    "ringcast awaits `readMany(start, 100, 100)`, or calls the blocking view's synchronous " +
+    '`readMany`, and iterates the result (BINARY decodes each item as it is iterated). The ' +
+    'in-process peers index their storage; ringbufferjs has no access by index, so it ' +
+    'copies its oldest 100 items with `peekN`. Redis reads with XRANGE from an explicit ' +
+    'entry id, NATS with an ordered consumer that starts at the stream sequence and ' +
+    'fetches 100 messages. ringbuf.js and postMessage are left out: their reads consume ' +
+    'items, so they cannot read by sequence.',
   cases(options) {
     return planShapes(options).map((shape) => ({
       id: shape,
@@ -108,7 +129,15 @@ export const scenario: Scenario = {
       unit: 'items/s',
       higherIsBetter: true,
       chart: true,
-      contenders: [RINGCAST_BINARY, RINGCAST_OBJECT, ...LOCAL_CONTENDERS, REDIS, NATS],
+      contenders: [
+        RINGCAST_BINARY,
+        RINGCAST_OBJECT,
+        RINGCAST_BINARY_BLOCKING,
+        RINGCAST_OBJECT_BLOCKING,
+        ...LOCAL_CONTENDERS,
+        REDIS,
+        NATS,
+      ],
     }));
   },
   async measure(spec) {

@@ -1,4 +1,7 @@
-/** Workload 1: one item per add, each add awaited where the API returns a Promise. */
+/**
+ * Workload 1: one item per add, each add awaited where the API returns a Promise, and
+ * ringcast's synchronous blocking view beside its awaited API.
+ */
 import { measureThroughput, type Bench, type MeasureSpec, type Scenario } from '../harness';
 import { makePool, POOL_MASK, SHAPE_LABELS, type Item, type Shape } from '../items';
 import { createLocalRing, isLocalPeer } from '../peers/in-process';
@@ -18,7 +21,9 @@ import {
   REDIS,
   RINGBUF_JS,
   RINGCAST_BINARY,
+  RINGCAST_BINARY_BLOCKING,
   RINGCAST_OBJECT,
+  RINGCAST_OBJECT_BLOCKING,
   serverAddress,
 } from './common';
 
@@ -40,6 +45,18 @@ async function prepare(spec: MeasureSpec, shape: Shape): Promise<Bench> {
       itemsPerCall: 1,
       async run(calls) {
         for (let i = 0; i < calls; i++) await ring.add(pool[next++ & POOL_MASK]);
+      },
+      close: () => client.shutdown(),
+    };
+  }
+  if (id === RINGCAST_BINARY_BLOCKING.id || id === RINGCAST_OBJECT_BLOCKING.id) {
+    const format = id === RINGCAST_BINARY_BLOCKING.id ? 'BINARY' : 'OBJECT';
+    const { client, ring } = await openRingcast<Item>(format, CAPACITY);
+    const view = ring.blocking();
+    return {
+      itemsPerCall: 1,
+      run(calls) {
+        for (let i = 0; i < calls; i++) view.add(pool[next++ & POOL_MASK]);
       },
       close: () => client.shutdown(),
     };
@@ -120,12 +137,12 @@ async function prepare(spec: MeasureSpec, shape: Shape): Promise<Bench> {
 
 export const scenario: Scenario = {
   id: 'single-add',
-  title: '1. Single add, awaited',
+  title: '1. Single add, awaited and through the blocking view',
   description:
     'Adds one item per call into a ring of 10,000 items that is already overwriting. ' +
-    "ringcast's `add` returns a Promise and each one is awaited; the in-process peers are " +
-    'synchronous calls. ringcast has no synchronous (blocking) view yet, so its numbers ' +
-    'include one Promise and one await per item. The baseline awaits an already resolved ' +
+    "ringcast's `add` returns a Promise and each one is awaited, which costs one Promise " +
+    "and one await per item; the blocking view's `ring.blocking().add` is a synchronous " +
+    'call, as are the in-process peers. The baseline awaits an already resolved ' +
     'native Promise per item: the floor of any awaited API. postMessage counts items the ' +
     'worker has received (each sample waits for the worker to catch up); ringbuf.js is ' +
     'single-producer single-consumer and never overwrites, so the adding thread pops the ' +
@@ -140,6 +157,8 @@ export const scenario: Scenario = {
       contenders: [
         RINGCAST_BINARY,
         RINGCAST_OBJECT,
+        RINGCAST_BINARY_BLOCKING,
+        RINGCAST_OBJECT_BLOCKING,
         AWAIT_RESOLVED,
         ...LOCAL_CONTENDERS,
         RINGBUF_JS,
