@@ -31,6 +31,9 @@ export const ReadStatus = { OK: 0, STALE: 1, NOT_YET: 2 } as const;
 /** Reasons passed to a subscription callback. */
 export const WakeReason = { PUBLISHED: 0, DESTROYED: 1 } as const;
 
+/** What the add functions return when the ring was destroyed: they store nothing. */
+export const ADD_DESTROYED = -2;
+
 export interface NativeBinding {
   /** Encodes a value into a new Buffer; `rootPath` names it in errors. */
   encode(value: unknown, rootPath: string): Buffer;
@@ -63,7 +66,10 @@ export interface NativeBinding {
   ringDestroy(handle: RingHandle): void;
   /** Writes [headSequence, tailSequence, destroyed ? 1 : 0] with TTL applied now. */
   ringState(handle: RingHandle, out: Float64Array): void;
-  /** Encodes and adds one item; returns its sequence, or -1 when FAIL found no room. */
+  /**
+   * Encodes and adds one item. Returns its sequence, -1 when FAIL found no room, or
+   * ADD_DESTROYED (storing nothing) when the ring was destroyed; so do the other adds.
+   */
   ringAdd(handle: RingHandle, item: unknown, failOnOverflow: boolean): number;
   /** Encodes every item first (nothing is stored if one fails), then adds them atomically. */
   ringAddAll(handle: RingHandle, items: readonly unknown[], failOnOverflow: boolean): number;

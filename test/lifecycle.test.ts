@@ -81,6 +81,23 @@ describe('destroy', { concurrency: true }, () => {
     assert.equal(counters.size, 0);
   });
 
+  for (const inMemoryFormat of ['BINARY', 'OBJECT'] as const) {
+    test(`add after destroy reopens (${inMemoryFormat})`, async (t) => {
+      const config = { capacity: 3, inMemoryFormat };
+      const { client, ring, name } = await openRing<string>(t, config);
+      await ring.addAll(['a', 'b']);
+
+      await ring.destroy();
+      const single = await ring.add('c');
+      const last = await ring.addAll(['d', 'e']);
+
+      assert.equal(single, 0);
+      assert.equal(last, 2);
+      const fresh = await client.getRingbuffer<string>(name, config);
+      assert.deepEqual([...(await fresh.readMany(0, 0, 3))], ['c', 'd', 'e']);
+    });
+  }
+
   test('destroy frees the config', async (t) => {
     const { client, ring, name } = await openRing<string>(t, { capacity: 3 });
     await ring.destroy();

@@ -12,7 +12,7 @@ import type { TestContext } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { threadId, Worker } from 'node:worker_threads';
 
-import { binding, ReadStatus, WakeReason } from '../src/binding';
+import { ADD_DESTROYED, binding, ReadStatus, WakeReason } from '../src/binding';
 import type { RingHandle, RingOpenResult } from '../src/binding';
 
 const BINARY = 0;
@@ -324,6 +324,13 @@ describe('ringOpen and the registry', () => {
     binding.ringAddAll(old, ['a', 'b', 'c'], false);
     binding.ringDestroy(old);
 
+    // Adds through a destroyed ring's handle store nothing and report it.
+    assert.equal(binding.ringAdd(old, 'late', false), ADD_DESTROYED);
+    assert.equal(binding.ringAddAll(old, ['late'], false), ADD_DESTROYED);
+    const late = binding.encode('late', 'item');
+    assert.equal(binding.ringAddEncoded(old, late, 0, late.length, false), ADD_DESTROYED);
+    const ends = Uint32Array.of(late.length);
+    assert.equal(binding.ringAddAllEncoded(old, late, ends, 1, false), ADD_DESTROYED);
     assert.deepEqual(stateOf(old), { head: 0, tail: 2, destroyed: true });
     const reopened = binding.ringOpen(name, 16, 0, BINARY, threadId);
     t.after(() => binding.ringDestroy(reopened.handle));

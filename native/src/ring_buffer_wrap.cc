@@ -541,10 +541,18 @@ OverflowPolicy PolicyOf(const Napi::Value& fail_on_overflow) {
              : OverflowPolicy::kOverwrite;
 }
 
+// What the add functions return for a destroyed ring, which they leave as it
+// is. Checking here spares JavaScript a ringState call before every add.
+constexpr int64_t kDestroyedSequence = -2;
+
 // Appends the items and wakes the subscribers when something was stored.
+// Returns kDestroyedSequence, storing nothing, once the ring is destroyed.
 int64_t AppendItems(Napi::Env env, RingEntry& entry, RingBuffer& ring,
                     const ItemView* items, size_t count,
                     OverflowPolicy policy) {
+  if (entry.destroyed.load(std::memory_order_acquire)) {
+    return kDestroyedSequence;
+  }
   int64_t sequence = RunOrThrowOutOfMemory(
       env, entry.name, "adding items",
       [&] { return ring.append(items, count, policy, NowMs()); });
@@ -556,7 +564,8 @@ Napi::Value SequenceValue(Napi::Env env, int64_t sequence) {
   return Napi::Number::New(env, static_cast<double>(sequence));
 }
 
-// ringAdd(handle, item, failOnOverflow) -> sequence or -1
+// ringAdd(handle, item, failOnOverflow) -> sequence, -1 (FAIL found no
+// room) or -2 (destroyed).
 Napi::Value RingAdd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RingEnvData& data = EnvDataOf(info);
@@ -581,7 +590,8 @@ std::string_view ItemPath(char (&buffer)[32], uint32_t index) {
   return std::string_view(buffer, static_cast<size_t>(end - buffer));
 }
 
-// ringAddAll(handle, items, failOnOverflow) -> last sequence or -1
+// ringAddAll(handle, items, failOnOverflow) -> last sequence, -1 or -2, as
+// ringAdd.
 Napi::Value RingAddAll(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RingEnvData& data = EnvDataOf(info);
@@ -658,9 +668,9 @@ uint64_t IndexArgument(const Napi::CallbackInfo& info, size_t index,
   return static_cast<uint64_t>(number);
 }
 
-// ringAddEncoded(handle, bytes, offset, length, failOnOverflow) -> sequence
-// or -1. Stores bytes[offset, offset + length), the encoding of one item
-// made in JavaScript, after checking that it is a valid encoding.
+// ringAddEncoded(handle, bytes, offset, length, failOnOverflow) -> sequence,
+// -1 or -2, as ringAdd. Stores bytes[offset, offset + length), the encoding
+// of one item made in JavaScript, after checking that it is valid.
 Napi::Value RingAddEncoded(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RingEntry& entry = *HandleEntryOf(info);
@@ -676,7 +686,7 @@ Napi::Value RingAddEncoded(const Napi::CallbackInfo& info) {
 }
 
 // ringAddAllEncoded(handle, bytes, ends, count, failOnOverflow) -> last
-// sequence or -1. Item i is bytes[ends[i - 1], ends[i]) (item 0 starts at
+// sequence, -1 or -2. Item i is bytes[ends[i - 1], ends[i]) (item 0 starts at
 // 0). Every item is checked before any is stored, as in ringAddAll.
 Napi::Value RingAddAllEncoded(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -25,7 +25,7 @@ import {
   toSignal,
 } from '../validate';
 import { EmbeddedBlockingRingbuffer } from './blocking';
-import { ReadStatus, WakeReason, type RingStore } from './store';
+import { ADD_DESTROYED, ReadStatus, WakeReason, type RingStore } from './store';
 
 /** The client services a ring proxy uses: its active check and reopening after destroy. */
 export interface ProxyContext {
@@ -59,6 +59,12 @@ interface Waiter {
 
 /** Names of the rings this thread already warned about for FAIL without TTL. */
 const warnedFailWithoutTtl = new Set<string>();
+
+/**
+ * Times an add opens a destroyed ring again before it gives up, for a ring that other
+ * threads destroy as fast as it reopens.
+ */
+const MAX_REOPENS = 8;
 
 /** Ring proxies of this thread with waiting reads, by ring name, for same-thread wake-ups. */
 const waitingProxies = new Map<string, Set<EmbeddedRingbuffer<unknown>>>();
@@ -342,9 +348,15 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
     const failOnOverflow =
       overflowPolicy === OverflowPolicy.OVERWRITE ? false : toFailOnOverflow(overflowPolicy);
     if (item === null || item === undefined) checkItem(item);
-    const store = this.#liveStore();
+    let store = this.#store;
     if (failOnOverflow) this.#warnFailWithoutTtl(store);
-    const sequence = store.add(item, failOnOverflow);
+    // The add itself reports a destroyed ring, which saves a state read on every add.
+    let sequence = store.add(item, failOnOverflow);
+    for (let reopened = 0; sequence === ADD_DESTROYED; reopened++) {
+      if (reopened === MAX_REOPENS) throw new DistributedObjectDestroyedError(this.#name);
+      store = this.#liveStore();
+      sequence = store.add(item, failOnOverflow);
+    }
     // An OBJECT store wakes this thread's waiters itself, through its subscriptions.
     if (sequence >= 0 && store.shared) wakeLocalWaiters(this.#name);
     return sequence;
@@ -360,9 +372,14 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
     // element that was not checked.
     const batch = Array.isArray(items) ? items.slice() : items;
     const failOnOverflow = checkItems(batch, overflowPolicy);
-    const store = this.#liveStore();
+    let store = this.#store;
     if (failOnOverflow) this.#warnFailWithoutTtl(store);
-    const sequence = store.addAll(batch, failOnOverflow);
+    let sequence = store.addAll(batch, failOnOverflow);
+    for (let reopened = 0; sequence === ADD_DESTROYED; reopened++) {
+      if (reopened === MAX_REOPENS) throw new DistributedObjectDestroyedError(this.#name);
+      store = this.#liveStore();
+      sequence = store.addAll(batch, failOnOverflow);
+    }
     if (sequence >= 0 && store.shared) wakeLocalWaiters(this.#name);
     return sequence;
   }

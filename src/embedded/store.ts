@@ -3,12 +3,12 @@
  * shared by every thread of the process; ObjectStore keeps JavaScript values in the
  * thread that created the ring.
  */
-import { binding, ReadStatus, WakeReason, type RingHandle } from '../binding';
+import { ADD_DESTROYED, binding, ReadStatus, WakeReason, type RingHandle } from '../binding';
 import { decodeValue } from '../codec/decode';
 import { releaseWriter, takeWriter } from '../codec/encode';
 import type { Decoder, ItemBatch } from '../read-result-set';
 
-export { ReadStatus, WakeReason };
+export { ADD_DESTROYED, ReadStatus, WakeReason };
 
 /** Largest frame payload one native read copies; a read needing more makes more calls. */
 const MAX_FRAME_BYTES = 4 * 1024 * 1024;
@@ -28,8 +28,12 @@ export interface RingStore {
   /** Decoder for items a read left encoded; undefined when items are stored as values. */
   readonly decode: Decoder | undefined;
   state(): RingState;
-  /** Reports whether the ring was destroyed; cheaper than state(), so it runs on every call. */
+  /** Reports whether the ring was destroyed; cheaper than state(). */
   isDestroyed(): boolean;
+  /**
+   * Adds the item(s). Returns the (last) sequence, -1 when FAIL found no room, or
+   * ADD_DESTROYED, storing nothing, when the ring was destroyed.
+   */
   add(item: unknown, failOnOverflow: boolean): number;
   addAll(items: readonly unknown[], failOnOverflow: boolean): number;
   /** Reads one item; `status` reports whether it was there. */
@@ -262,6 +266,7 @@ export class ObjectStore implements RingStore {
 
   add(item: unknown, failOnOverflow: boolean): number {
     const ring = this.#ring;
+    if (ring.destroyed) return ADD_DESTROYED;
     const now = ring.now();
     ring.expire(now);
     if (failOnOverflow && ring.remainingCapacity() < 1) return -1;
@@ -272,6 +277,7 @@ export class ObjectStore implements RingStore {
 
   addAll(items: readonly unknown[], failOnOverflow: boolean): number {
     const ring = this.#ring;
+    if (ring.destroyed) return ADD_DESTROYED;
     const now = ring.now();
     ring.expire(now);
     if (failOnOverflow && ring.remainingCapacity() < items.length) return -1;
