@@ -251,7 +251,7 @@ export function renderMarkdown(results: RunResults, chartFile: string): string {
   lines.push(
     '## How to read and rerun',
     '',
-    '- `npm run bench` runs everything (about half an hour on 2 cores) and rewrites ' +
+    '- `npm run bench` runs everything (about an hour on 2 cores) and rewrites ' +
       'bench/RESULTS.md, bench/chart.svg and bench/results.json. `npm run bench -- --quick` ' +
       'runs a short version (small objects only, fewer rounds, a few minutes) and ' +
       '`npm run bench -- --only <scenario>` one part; both write to bench/out/. ' +

@@ -495,6 +495,10 @@ describe('option validation', () => {
       ['ingest', file, '--capacity', '100', '--batch-size', '101'],
       /--batch-size=101 is invalid with --capacity=100 and --overflow block/,
     ],
+    [
+      ['ingest', file, '--capacity', '100'],
+      /: the default --batch-size=500 is invalid with --capacity=100/,
+    ],
     [['ingest', file, '--bogus'], /unknown option '--bogus'/],
     [['ingest', file, '--json=yes'], /option '--json' takes no value/],
     [['ingest'], /missing input: pass a file path, or - for standard input/],

@@ -46,6 +46,7 @@ const EXPECTED: Record<string, RegExp[]> = {
     /^restart at sequence 3 handled orders 4,5,6,7,8$/m,
     /^billed 8 of 8 orders, each exactly once: total 360; the live listener saw 8$/m,
   ],
+  'blocking-worker.ts': [/^worker received 1000 readings, lost 0, sum 24500 \(expected 24500\)$/m],
   'time-series-window.ts': [
     /^window covers seconds 90\.\.149 \(60 samples\)$/m,
     /^cpu min \d+%, mean \d+\.\d%, max \d+%$/m,

@@ -122,8 +122,9 @@ export function parseIngestArgs(args: readonly string[]): IngestCommandLine {
   }
 
   if (overflow === 'block' && batchSize > capacity) {
+    const given = values['batch-size'] === undefined ? 'the default --batch-size' : '--batch-size';
     throw usageError(
-      `--batch-size=${batchSize} is invalid with --capacity=${capacity} and ` +
+      `${given}=${batchSize} is invalid with --capacity=${capacity} and ` +
         '--overflow block: a batch must fit in the ring, so use a batch size of at most ' +
         `${capacity} or --overflow overwrite`,
     );
