@@ -139,15 +139,26 @@ export async function measureThroughput(bench: Bench, budget: Budget): Promise<M
 
   const samples: number[] = [];
   const windowStart = nowMicros();
+  const cpuStart = process.cpuUsage();
   for (let sample = 0; sample < budget.samples; sample++) {
     const start = nowMs();
     await bench.run(calls);
     const elapsedMs = nowMs() - start;
     samples.push((calls * bench.itemsPerCall * 1000) / Math.max(elapsedMs, 1e-6));
   }
+  const cpu = process.cpuUsage(cpuStart);
   const windowEnd = nowMicros();
   await bench.close?.();
-  return { value: median(samples), samples, windowMicros: [windowStart, windowEnd] };
+  // The process's CPU time (all its threads) per item: unlike the rate, it does not count
+  // the time spent waiting for a server.
+  const items = budget.samples * calls * bench.itemsPerCall;
+  const cpuNsPerItem = ((cpu.user + cpu.system) * 1000) / items;
+  return {
+    value: median(samples),
+    samples,
+    metrics: { cpuNsPerItem },
+    windowMicros: [windowStart, windowEnd],
+  };
 }
 
 // --- statistics ---

@@ -200,6 +200,7 @@ function planCases(options: PlanOptions): CaseSpec[] {
         // The ratios are near 1x, which the log-scale chart of the embedded workloads hides.
         chart: false,
         contenders: [RINGCAST_CLUSTER, HAZELCAST_CLIENT],
+        metrics: { cpuNsPerItem: 'client CPU per item (ns)' },
       });
     }
   }
