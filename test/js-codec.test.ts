@@ -135,6 +135,32 @@ describe('JavaScript encoder', () => {
     for (const value of values) assertSameEncoding(value);
   });
 
+  test('bigints past the JS limit', () => {
+    // Up to 64 words the JS encoder writes them, from 2 ** 4096 on the native one.
+    const values = [2n ** 4095n, -(2n ** 4096n - 1n), 2n ** 4096n, -(2n ** 20000n) + 3n];
+    for (const value of values) {
+      assertSameEncoding(value);
+      const bytes = binding.encode(value, 'item');
+      assert.equal(decodeValue(bytes, 0, bytes.length), value);
+    }
+  });
+
+  test('detached and shrunk views', () => {
+    const transferred = new ArrayBuffer(4);
+    const detached = new Uint8Array(transferred);
+    structuredClone(transferred, { transfer: [transferred] });
+    const resizable = new (ArrayBuffer as unknown as new (
+      length: number,
+      options: { maxByteLength: number },
+    ) => ArrayBuffer & { resize(length: number): void })(8, { maxByteLength: 8 });
+    const shrunk = new Uint8Array(resizable, 4, 4);
+    resizable.resize(2);
+    for (const view of [detached, shrunk]) {
+      assertSameEncoding(view);
+      assertSameEncoding({ view });
+    }
+  });
+
   test('getters read once', () => {
     let reads = 0;
     const value = {

@@ -680,6 +680,8 @@ Napi::Value RingAddEncoded(const Napi::CallbackInfo& info) {
   uint64_t length = IndexArgument(info, 3, "length", byte_length - offset);
   OverflowPolicy policy = PolicyOf(info[4]);
 
+  // NOTE: bytes over a SharedArrayBuffer may change between this check and the
+  // copy into the ring. The library passes its encoder's private buffer only.
   CheckEncoding(env, data + offset, length, "item");
   ItemView view{data + offset, static_cast<uint32_t>(length)};
   return SequenceValue(env, AppendItems(env, entry, ring, &view, 1, policy));

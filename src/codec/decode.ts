@@ -44,6 +44,9 @@ const SHORT_STRING = 9;
 const KEY_CACHE_SLOTS = 4096;
 const KEY_CACHE_MAX_LENGTH = 32;
 
+/** Bigints of more 64-bit words than this go to the native decoder. */
+const LINEAR_BIGINT_WORDS = 64;
+
 const objectPrototype = Object.prototype;
 const defineProperty = Object.defineProperty;
 const objectCreate = Object.create;
@@ -293,6 +296,8 @@ function readBigInt(): bigint {
   if (sign > 1) throw USE_NATIVE;
   const words = readVarU32();
   if (words > MAX_BIGINT_WORDS || position + 8 * words > end) throw USE_NATIVE;
+  // Word by word costs time quadratic in the size, so native decode takes large ones.
+  if (words > LINEAR_BIGINT_WORDS) throw USE_NATIVE;
   let magnitude = 0n;
   for (let i = words - 1; i >= 0; i--) {
     magnitude = (magnitude << 64n) | bytes.readBigUInt64LE(position + 8 * i);

@@ -50,6 +50,9 @@ const RETAINED_BYTES = 1 << 20;
 
 const NON_LATIN1 = /[^\x00-\xff]/;
 
+/** Bigints from 2 ** this on go to the native encoder. */
+const LINEAR_BIGINT_BITS = 64n * 64n;
+
 const objectPrototype = Object.prototype;
 const arrayPrototype = Array.prototype;
 const getPrototypeOf = Object.getPrototypeOf;
@@ -322,7 +325,8 @@ export class ValueWriter {
     this.#checkBudget(length + 6);
     this.#reserve(length + 6);
     this.position = this.#writeHeader(this.position, BYTES, length);
-    this.buffer.set(bytes, this.position);
+    // A view of a detached or shrunk buffer has length 0, and set() would throw for it.
+    if (length !== 0) this.buffer.set(bytes, this.position);
     this.position += length;
   }
 
@@ -331,6 +335,9 @@ export class ValueWriter {
   #writeBigInt(value: bigint): void {
     const negative = value < 0n;
     let magnitude = negative ? -value : value;
+    // Word by word costs time quadratic in the size, so the native encoder, which is
+    // linear, takes large ones.
+    if (magnitude >> LINEAR_BIGINT_BITS !== 0n) throw USE_NATIVE;
     let words = 0;
     for (let rest = magnitude; rest !== 0n; rest >>= 64n) words++;
     this.#checkBudget(8 * words + 7);
