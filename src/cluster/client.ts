@@ -21,11 +21,7 @@ import type {
   Ringbuffer,
   RingbufferConfig,
 } from '../ring-buffer';
-import {
-  findTopicConfigConflict,
-  resolveReliableTopicConfig,
-  TopicConfigRegistry,
-} from '../topic/config';
+import { TopicConfigRegistry } from '../topic/config';
 import { RingReliableTopic } from '../topic/ring-topic';
 import { TOPIC_RING_PREFIX, type TopicRecord } from '../topic/record';
 import type { ReliableTopic, ReliableTopicConfig } from '../topic/reliable-topic';
@@ -112,18 +108,9 @@ class ClusterClient implements Client {
   ): Promise<ReliableTopic<T>> {
     this.#checkActive();
     checkName(name);
-    const matched = this.#topicConfigs.lookup(name);
-    const resolved =
-      config === undefined ? matched : resolveReliableTopicConfig(config, 'config.', matched);
-    const cached = this.#topics.get(name);
-    if (cached !== undefined) {
-      const conflict =
-        config === undefined ? undefined : findTopicConfigConflict(cached.config, resolved);
-      if (conflict !== undefined) {
-        throw new ConfigConflictError(name, ...conflict, 'reliable topic');
-      }
-      return cached as ReliableTopic<T>;
-    }
+    const request = this.#topicConfigs.request(name, config, this.#topics);
+    if ('open' in request) return request.open as ReliableTopic<T>;
+    const { resolved } = request;
 
     // As Hazelcast and the embedded client, the ring takes the ringbuffer config that matches
     // the topic's name, and the members apply theirs for the ring's name.

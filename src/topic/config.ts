@@ -2,7 +2,7 @@
  * ReliableTopic configuration: defaults, validation, and the lookup of a topic's config by
  * exact name, `*` wildcard pattern or `default`, as Hazelcast matches topic configs.
  */
-import { ErrorCode, rangeError, typeError } from '../errors';
+import { ConfigConflictError, ErrorCode, rangeError, typeError } from '../errors';
 import { NamedConfigs } from '../config';
 import { describe } from '../validate';
 import { TopicOverloadPolicy, type ReliableTopicConfig } from './reliable-topic';
@@ -91,6 +91,27 @@ export class TopicConfigRegistry extends NamedConfigs<ResolvedReliableTopicConfi
   /** Returns the config for `name` as NamedConfigs.lookup does, else the defaults. */
   override lookup(name: string): Readonly<ResolvedReliableTopicConfig> {
     return super.lookup(name) ?? DEFAULT_RELIABLE_TOPIC_CONFIG;
+  }
+
+  /**
+   * Resolves what a getReliableTopic call asks for: `config` over the config matching
+   * `name`. When `topics` has a topic of that name, returns it instead.
+   * @throws ConfigConflictError when an explicit `config` differs from the open topic's.
+   */
+  request<Topic extends { readonly config: Readonly<ResolvedReliableTopicConfig> }>(
+    name: string,
+    config: ReliableTopicConfig | undefined,
+    topics: ReadonlyMap<string, Topic>,
+  ): { open: Topic } | { resolved: Readonly<ResolvedReliableTopicConfig> } {
+    const matched = this.lookup(name);
+    const resolved =
+      config === undefined ? matched : resolveReliableTopicConfig(config, 'config.', matched);
+    const open = topics.get(name);
+    if (open === undefined) return { resolved };
+    const conflict =
+      config === undefined ? undefined : findTopicConfigConflict(open.config, resolved);
+    if (conflict !== undefined) throw new ConfigConflictError(name, ...conflict, 'reliable topic');
+    return { open };
   }
 }
 
