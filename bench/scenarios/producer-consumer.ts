@@ -13,8 +13,9 @@ import { NatsStreamPeer } from '../peers/nats';
 import { RedisStreamPeer } from '../peers/redis';
 import { FramedRing } from '../peers/ringbuf';
 import { openRingcast } from '../subjects';
-import { startTsWorker } from '../workers/start';
 import type { ProducerReport, ProducerTask } from '../workers/producer';
+import { startTsWorker } from '../workers/start';
+import { nowNs, Tally } from '../workers/tally';
 import {
   CAPACITY,
   caseShape,
@@ -58,35 +59,6 @@ function planRun(spec: MeasureSpec, mode: Mode): { count: number; deadlineMs: nu
   if (mode === 'latency') return { count: spec.quick ? 1000 : 4000, deadlineMs: 10_000 };
   if (server) return { count: spec.quick ? 2000 : 10_000, deadlineMs: spec.quick ? 5000 : 15_000 };
   return { count: spec.quick ? 100_000 : 400_000, deadlineMs: spec.quick ? 5000 : 15_000 };
-}
-
-function nowNs(): number {
-  return Number(process.hrtime.bigint());
-}
-
-/** The consumer's bookkeeping: items seen, their latencies and the last consume time. */
-class Tally {
-  consumed = 0;
-  /** Highest item sequence seen, to count the items a peer dropped. */
-  highest = -1;
-  lastNs = 0;
-  sink = 0;
-  readonly latenciesNs: Float64Array;
-
-  constructor(
-    private readonly stamps: Float64Array,
-    private readonly touch: (item: unknown) => number,
-  ) {
-    this.latenciesNs = new Float64Array(stamps.length);
-  }
-
-  record(sequence: number, item: unknown): void {
-    this.sink += this.touch(item);
-    const now = nowNs();
-    this.latenciesNs[this.consumed++] = now - this.stamps[sequence];
-    if (sequence > this.highest) this.highest = sequence;
-    this.lastNs = now;
-  }
 }
 
 /** State shared by a consumer loop and the producer's reports. */
@@ -293,7 +265,7 @@ async function runPass(
     const ready = await nextReport();
     if (ready.type !== 'ready') throw new Error(`producer failed: ${JSON.stringify(ready)}`);
     const run: Run = {
-      tally: new Tally(stamps, toucher(shape)),
+      tally: new Tally(stamps, new Float64Array(count), toucher(shape), 0),
       sent: undefined,
       stop: new AbortController(),
       deadlineNs: nowNs() + (deadlineMs + DRAIN_GRACE_MS) * 1e6,
@@ -328,12 +300,12 @@ async function measurePipeline(spec: MeasureSpec): Promise<Measurement> {
   const windowStart = Number(process.hrtime.bigint() / 1000n);
   const { tally, sent, startNs } = await runPass(spec, shape, mode, count, deadlineMs);
   const windowEnd = Number(process.hrtime.bigint() / 1000n);
-  if (tally.consumed === 0) throw new Error(`the consumer received none of ${sent} items`);
+  if (tally.measured === 0) throw new Error(`the consumer received none of ${sent} items`);
 
-  const latencies = Array.from(tally.latenciesNs.subarray(0, tally.consumed));
+  const latencies = Array.from(tally.latenciesNs.subarray(0, tally.measured));
   const p50Us = quantile(latencies, 0.5) / 1000;
   const p99Us = quantile(latencies, 0.99) / 1000;
-  const throughput = tally.consumed / ((tally.lastNs - startNs) / 1e9);
+  const throughput = tally.measured / ((tally.lastNs - startNs) / 1e9);
   return {
     value: mode === 'latency' ? p50Us : throughput,
     samples: [],
@@ -341,7 +313,7 @@ async function measurePipeline(spec: MeasureSpec): Promise<Measurement> {
       itemsPerSecond: throughput,
       p50Us,
       p99Us,
-      lost: sent - tally.consumed,
+      lost: sent - tally.measured,
     },
     windowMicros: [windowStart, windowEnd],
   };

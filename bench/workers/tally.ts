@@ -1,7 +1,7 @@
 /**
- * Consumer bookkeeping of the threads workload, shared by a consumer on the main thread and
- * a consumer in a worker: items seen, their latencies, and the consume times that give the
- * rate. The first `warmupItems` items of a pass warm up every thread and are not measured.
+ * Consumer bookkeeping of the producer -> consumer workloads, shared by consumers on the
+ * main thread and in workers: items seen, their latencies, and the consume times that give
+ * the rate. The first `warmupItems` items of a pass warm up every thread and are not measured.
  */
 
 /** Index in the control array of the number of items the producer added, -1 until it is done. */
