@@ -31,7 +31,7 @@ export const ReadStatus = { OK: 0, STALE: 1, NOT_YET: 2 } as const;
 /** Reasons passed to a subscription callback. */
 export const WakeReason = { PUBLISHED: 0, DESTROYED: 1 } as const;
 
-/** What the add functions return when the ring was destroyed: they store nothing. */
+/** Result of the add functions for a destroyed ring, to which they add nothing. */
 export const ADD_DESTROYED = -2;
 
 export interface NativeBinding {

@@ -71,7 +71,7 @@ async function prepare(spec: MeasureSpec, shape: Shape): Promise<Bench> {
       itemsPerCall: READ_SIZE,
       run(calls) {
         for (let i = 0; i < calls; i++) {
-          // Every item is there, so the read returns at once and never blocks.
+          // Every item is there, so the read returns without waiting.
           const result = view.readMany(nextStart(), READ_SIZE, READ_SIZE);
           for (const item of result) sink += touch(item);
         }

@@ -27,7 +27,7 @@ export class Tally implements TallySummary {
   measured = 0;
   firstNs = 0;
   lastNs = 0;
-  /** Highest item number seen, which tells a consumer when it has the last item. */
+  /** Highest item number seen, from which a consumer learns that it has the last item. */
   highest = -1;
   /** Sum of one field of every item, so that the JIT cannot drop an unused item load. */
   sink = 0;

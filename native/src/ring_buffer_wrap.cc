@@ -541,7 +541,7 @@ OverflowPolicy PolicyOf(const Napi::Value& fail_on_overflow) {
              : OverflowPolicy::kOverwrite;
 }
 
-// What the add functions return for a destroyed ring, which they leave as it
+// Result of the add functions for a destroyed ring, which they leave as it
 // is. Checking here spares JavaScript a ringState call before every add.
 constexpr int64_t kDestroyedSequence = -2;
 

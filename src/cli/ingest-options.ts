@@ -122,9 +122,10 @@ export function parseIngestArgs(args: readonly string[]): IngestCommandLine {
   }
 
   if (overflow === 'block' && batchSize > capacity) {
-    const given = values['batch-size'] === undefined ? 'the default --batch-size' : '--batch-size';
+    const batchSizeOption =
+      values['batch-size'] === undefined ? 'the default --batch-size' : '--batch-size';
     throw usageError(
-      `${given}=${batchSize} is invalid with --capacity=${capacity} and ` +
+      `${batchSizeOption}=${batchSize} is invalid with --capacity=${capacity} and ` +
         '--overflow block: a batch must fit in the ring, so use a batch size of at most ' +
         `${capacity} or --overflow overwrite`,
     );

@@ -68,7 +68,7 @@ export interface ItemCodec<T> {
   decode(value: unknown): T;
 }
 
-/** The `untrack` of a request that the client has not tracked yet: does nothing. */
+/** Does nothing: the `untrack` of a request that the client has not tracked yet. */
 function notTracked(): void {}
 
 /**

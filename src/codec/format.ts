@@ -25,7 +25,7 @@ export const Tag = {
 /** Arrays and objects nested in one another, the outermost included. */
 export const MAX_DEPTH = 1000;
 
-/** Longest encoding of one value, in bytes. */
+/** Maximum length of one value's encoding, in bytes. */
 export const MAX_ENCODED_LENGTH = 0x7fffffff;
 
 /** V8's String::kMaxLength on 64-bit builds, in UTF-16 code units. */

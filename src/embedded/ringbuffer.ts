@@ -108,15 +108,15 @@ class ReadOneRequest<T> implements PreparedRead<T> {
 
   attempt(): { value: T } | undefined {
     const store = this.store;
-    const wanted = this.#sequence;
+    const requested = this.#sequence;
     const state = store.state();
     if (state.destroyed) throw new DistributedObjectDestroyedError(this.#name);
-    if (wanted < state.head) throw new StaleSequenceError(wanted, state.head);
-    if (wanted > state.tail) return undefined;
-    const { status, value } = store.readOne(wanted);
+    if (requested < state.head) throw new StaleSequenceError(requested, state.head);
+    if (requested > state.tail) return undefined;
+    const { status, value } = store.readOne(requested);
     if (status === ReadStatus.OK) return { value: value as T };
     if (status === ReadStatus.STALE) {
-      throw new StaleSequenceError(wanted, store.state().head);
+      throw new StaleSequenceError(requested, store.state().head);
     }
     return undefined;
   }
@@ -391,17 +391,17 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
    */
   prepareReadOne(sequence: number | bigint, checkWaitOption: () => void): PreparedRead<T> {
     this.#context.checkActive();
-    const wanted = toReadSequence(sequence);
+    const requested = toReadSequence(sequence);
     checkWaitOption();
     const store = this.#liveStore();
     const { tail } = store.state();
-    if (wanted > tail + 1) {
+    if (requested > tail + 1) {
       invalidRange(
-        `sequence=${wanted} is beyond tailSequence + 1 = ${tail + 1}; ` +
+        `sequence=${requested} is beyond tailSequence + 1 = ${tail + 1}; ` +
           'only the next sequence can be waited for',
       );
     }
-    return new ReadOneRequest<T>(this.#name, store, wanted);
+    return new ReadOneRequest<T>(this.#name, store, requested);
   }
 
   /** Validates readMany's arguments and returns the read, as prepareReadOne. @internal */

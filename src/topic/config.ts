@@ -94,8 +94,8 @@ export class TopicConfigRegistry extends NamedConfigs<ResolvedReliableTopicConfi
   }
 
   /**
-   * Resolves what a getReliableTopic call asks for: `config` over the config matching
-   * `name`. When `topics` has a topic of that name, returns it instead.
+   * Resolves the config of a getReliableTopic request: `config` over the config matching
+   * `name`. When `topics` has a topic of that name, returns that topic instead.
    * @throws ConfigConflictError when an explicit `config` differs from the open topic's.
    */
   request<Topic extends { readonly config: Readonly<ResolvedReliableTopicConfig> }>(

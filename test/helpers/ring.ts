@@ -122,8 +122,8 @@ function clusterTestClient(client: Client, options: ClientOptions | undefined): 
   // A topic's ring takes the ring config that matches the topic's name, so the topic name
   // gets that config's suffix, and a later getRingbuffer of `_hz_rb_<name>` opens the ring
   // `_hz_rb_<suffixed name>`. An empty name stays as it is, for the client to reject.
-  // NOTE: keys of the `reliableTopics` option are not suffixed, so on the cluster only its
-  // patterns and `default` match a topic; an exact topic name there would match nothing.
+  // NOTE: keys of the `reliableTopics` option are not suffixed. So on the cluster only its
+  // patterns and `default` match a topic, and an exact topic name there matches nothing.
   const clusterTopicName = (name: string) => {
     if (typeof name !== 'string' || name.length === 0) return name;
     const mapped = clusterName(name, undefined);

@@ -43,7 +43,7 @@
 //   Slot (16 bytes) of the item with sequence s, at index s % slot_count:
 //        0 uint64 position             arena position of the payload
 //        8 uint64 length               payload bytes, at most 2^32-1
-//   The slot does not store s: a reader knows the sequence it asked for and
+//   The slot does not store s. A reader has the sequence it requested, and it
 //   validates its copy against reclaim_sequence instead.
 //
 //   added_ms table, only in regions of rings with ttl_seconds > 0: entry

@@ -147,7 +147,7 @@ class RegionView {
 
   // added_ms of `sequence`. Only regions of rings with a TTL have the table.
   int64_t& added_ms(int64_t sequence) const noexcept {
-    assert(sequence >= 0 && "sequences are never negative");
+    assert(sequence >= 0);
     assert(added_ms_table_offset_ != 0 &&
            "only rings with a TTL store added_ms");
     const uint64_t index = static_cast<uint64_t>(sequence) % slot_count_;

@@ -124,7 +124,7 @@
 // whose decrement is followed by regions_retired_ set tries the lock with
 // try_lock() and, when it gets it, checks too. The writer stores the flag
 // before it loads the counters and the reader loads it after its decrement,
-// all seq_cst, so at least one of the two sees the other.
+// all seq_cst, so at least one of the two observes the other's store.
 // NOTE: retired regions stay allocated while some reader is inside a read at
 // every check, or when the last reader leaves while the writer that retired
 // them still holds the lock. The next append or reader to find all counters
