@@ -28,13 +28,9 @@ import type { ReliableTopic, ReliableTopicConfig } from '../topic/reliable-topic
 import { checkName } from '../validate';
 import { ClusterError } from './errors';
 import { toHazelcastConfig } from './options';
-import { ClusterRingbuffer, type ItemCodec } from './ringbuffer';
-import {
-  fromClusterItem,
-  serializationOf,
-  toTopicMessage,
-  type Serialization,
-} from './topic-message';
+import { ClusterRingbuffer, type ItemCodec, type TrackedWait } from './ringbuffer';
+import { readResultItem, serializationOf, type Serialization } from './serialization';
+import { fromClusterItem, toTopicMessage } from './topic-message';
 import { toClusterValue } from './values';
 
 /**
@@ -69,8 +65,12 @@ class ClusterClient implements Client {
   readonly #topicConfigs: TopicConfigRegistry;
   readonly #serialization: Serialization;
   readonly #topics = new Map<string, RingReliableTopic<unknown>>();
-  /** Rejects of this client's waiting reads, by ring name. */
-  readonly #waits = new Map<string, Set<(error: Error) => void>>();
+  /**
+   * This client's waiting reads, by ring name. A name keeps its set until a destroy or the
+   * shutdown, as hazelcast-client keeps its proxy of the ring, so that a read does not
+   * create one.
+   */
+  readonly #waits = new Map<string, Set<TrackedWait>>();
   /** How many times this client destroyed each ring name. */
   readonly #destroyCounts = new Map<string, number>();
   #active = true;
@@ -95,8 +95,10 @@ class ClusterClient implements Client {
     checkName(name);
     const serialization = this.#serialization;
     const codec: ItemCodec<T> = {
-      encode: (item, path) => toClusterValue(item, path),
+      encode: (item, index) => toClusterValue(item, index),
       decode: (value) => fromClusterItem(value, serialization) as T,
+      readAt: (result, index) =>
+        fromClusterItem(readResultItem(result, index, serialization), serialization) as T,
     };
     const { ring } = await this.#openRing(name, config, codec);
     return ring;
@@ -119,8 +121,13 @@ class ClusterClient implements Client {
     // The Address the official client's topic proxy also records as the publisher.
     const publisherAddress = this.#client.getLocalEndpoint().localAddress;
     const codec: ItemCodec<TopicRecord> = {
-      encode: (record, path) => toTopicMessage(record, path, serialization, publisherAddress),
+      encode: (record, index) => toTopicMessage(record, index, serialization, publisherAddress),
       decode: (value) => fromClusterItem(value, serialization) as TopicRecord,
+      readAt: (result, index) =>
+        fromClusterItem(
+          readResultItem(result, index, serialization),
+          serialization,
+        ) as TopicRecord,
     };
     const { ring, settings } = await this.#openRing(ringName, this.#configs.lookup(name), codec);
     const raced = this.#topics.get(name);
@@ -146,8 +153,8 @@ class ClusterClient implements Client {
     const error = new ClientNotActiveError();
     for (const topic of this.#topics.values()) topic.close(error);
     this.#topics.clear();
-    for (const rejects of [...this.#waits.values()]) {
-      for (const reject of [...rejects]) reject(error);
+    for (const waits of [...this.#waits.values()]) {
+      for (const wait of [...waits]) wait.fail(error);
     }
     this.#waits.clear();
     await this.#client.shutdown();
@@ -185,7 +192,8 @@ class ClusterClient implements Client {
     const context = {
       checkActive: () => this.#checkActive(),
       isShutDown: () => !this.#active,
-      trackWait: (reject: (error: Error) => void) => this.#trackWait(name, reject),
+      trackWait: (wait: TrackedWait) => this.#trackWait(name, wait),
+      untrackWait: (wait: TrackedWait) => this.#waits.get(name)?.delete(wait),
       destroyCount: () => this.#destroyCounts.get(name) ?? 0,
       rejectWaits: () => this.#rejectDestroyed(name),
     };
@@ -193,17 +201,13 @@ class ClusterClient implements Client {
     return { ring: wrapped, settings: { ...resolved, capacity } };
   }
 
-  #trackWait(name: string, reject: (error: Error) => void): () => void {
-    let rejects = this.#waits.get(name);
-    if (rejects === undefined) {
-      rejects = new Set();
-      this.#waits.set(name, rejects);
+  #trackWait(name: string, wait: TrackedWait): void {
+    let waits = this.#waits.get(name);
+    if (waits === undefined) {
+      waits = new Set();
+      this.#waits.set(name, waits);
     }
-    rejects.add(reject);
-    return () => {
-      rejects.delete(reject);
-      if (rejects.size === 0 && this.#waits.get(name) === rejects) this.#waits.delete(name);
-    };
+    waits.add(wait);
   }
 
   /**
@@ -213,11 +217,11 @@ class ClusterClient implements Client {
    */
   #rejectDestroyed(name: string): void {
     this.#destroyCounts.set(name, (this.#destroyCounts.get(name) ?? 0) + 1);
-    const rejects = this.#waits.get(name);
-    if (rejects === undefined) return;
+    const waits = this.#waits.get(name);
+    if (waits === undefined) return;
     this.#waits.delete(name);
     const error = new DistributedObjectDestroyedError(name);
-    for (const reject of [...rejects]) reject(error);
+    for (const wait of [...waits]) wait.fail(error);
   }
 
   #checkActive(): void {

@@ -49,8 +49,10 @@ export interface ClusterProxyContext {
   checkActive(): void;
   /** Whether the client was shut down. */
   isShutDown(): boolean;
-  /** Registers a waiting read for shutdown and destroy to reject; returns its unregister. */
-  trackWait(reject: (error: Error) => void): () => void;
+  /** Registers a waiting read for shutdown and destroy to reject. */
+  trackWait(wait: TrackedWait): void;
+  /** Unregisters a read that trackWait registered, once it settled. */
+  untrackWait(wait: TrackedWait): void;
   /** How many times this client destroyed the ring's name. */
   destroyCount(): number;
   /** Counts a destroy of the ring and rejects this client's waiting reads on it. */
@@ -60,36 +62,44 @@ export interface ClusterProxyContext {
 /** The conversion between a cluster ring's items and the values hazelcast-client sends. */
 export interface ItemCodec<T> {
   /**
-   * Converts a checked (not null) item before it is sent; `path` names it in errors, such as
-   * `item` or `items[2]`.
+   * Converts a checked (not null) item before it is sent. `index` is its place in addAll's
+   * array, or -1 for add's item; errors name it `items[2]` or `item`.
    */
-  encode(item: T, path: string): unknown;
+  encode(item: T, index: number): unknown;
   /** Converts an item as hazelcast-client deserialized it. */
   decode(value: unknown): T;
+  /** Reads item `index` of a readMany result and converts it. */
+  readAt(result: HazelcastReadResultSet<unknown>, index: number): T;
 }
 
-/** Does nothing: the `untrack` of a request that the client has not tracked yet. */
-function notTracked(): void {}
+/** A waiting read as the client tracks it: shutdown and destroy reject it through `fail`. */
+export interface TrackedWait {
+  fail(error: Error): void;
+}
 
 /**
  * A request that may wait on the member. Its reply, an abort of `signal` or a rejection by
- * the client settles it, whichever comes first. It is the signal's abort listener itself.
+ * the client settles it, whichever comes first. It is the signal's abort listener itself,
+ * and registers itself with the client, so that a read allocates no closure for either.
  */
-class PendingRequest<R> {
-  /** Unregisters the request from the client's waiting reads. */
-  untrack: () => void = notTracked;
+class PendingRequest<R> implements TrackedWait {
   readonly #resolve: (value: R) => void;
   readonly #reject: (error: unknown) => void;
   readonly #signal: AbortSignal | undefined;
+  readonly #context: ClusterProxyContext;
 
   constructor(
     resolve: (value: R) => void,
     reject: (error: unknown) => void,
     signal: AbortSignal | undefined,
+    context: ClusterProxyContext,
   ) {
     this.#resolve = resolve;
     this.#reject = reject;
     this.#signal = signal;
+    this.#context = context;
+    context.trackWait(this);
+    signal?.addEventListener('abort', this, { once: true });
   }
 
   succeed(value: R): void {
@@ -108,7 +118,7 @@ class PendingRequest<R> {
   }
 
   #finish(): void {
-    this.untrack();
+    this.#context.untrackWait(this);
     this.#signal?.removeEventListener('abort', this);
   }
 }
@@ -170,7 +180,7 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
     this.#context.checkActive();
     const failOnOverflow = toFailOnOverflow(overflowPolicy);
     checkItem(item);
-    const value = this.#codec.encode(item, 'item');
+    const value = this.#codec.encode(item, -1);
     const policy = toHazelcastPolicy(failOnOverflow);
     const sequence = await this.#call('add', () => this.#ring.add(value, policy));
     return sequence.toNumber();
@@ -182,7 +192,9 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
   ): Promise<number> {
     this.#context.checkActive();
     const failOnOverflow = checkItems(items, overflowPolicy);
-    const values = items.map((item, i) => this.#codec.encode(item, `items[${i}]`));
+    const codec = this.#codec;
+    const values: unknown[] = [];
+    for (let i = 0; i < items.length; i++) values.push(codec.encode(items[i], i));
     const policy = toHazelcastPolicy(failOnOverflow);
     // The member applies one addAll atomically, whatever its length.
     const sequence = await this.#call('addAll', () => this.#ring.addAll(values, policy));
@@ -241,13 +253,24 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
     // Each pass either examines at least one item or waits on the member until one is
     // added, and a pass that examined fewer items than requested ends the read once
     // minCount is met; so the loop ends after at most ceil(maxCount / 1000) passes past
-    // the last wait.
+    // the last wait. A start the member rejects as beyond the tail costs one more pass,
+    // from tailSequence + 1. The request is made here rather than in a method of its own,
+    // which would add an async call to every read.
     for (;;) {
       const wanted = Math.min(max - accepted.size, MAX_WIRE_BATCH);
       // With a filter the member cannot count accepted items, so it waits for one item.
       const missing = Math.max(min - accepted.size, 0);
       const wireMin = filter ? Math.min(missing, 1) : Math.min(missing, wanted);
-      const result = await this.#readWire(cursor, wireMin, wanted, signal, destroys);
+      let result: HazelcastReadResultSet<unknown>;
+      try {
+        const from = cursor;
+        result = await this.#wait(signal, destroys, () =>
+          this.#ring.readMany(from, wireMin, wanted),
+        );
+      } catch (error) {
+        cursor = await this.#clampRejected(error, cursor);
+        continue;
+      }
       const count = result.getReadCount();
       if (count === 0) {
         nextSequence = readCount === 0 ? await this.#clampedStart(start) : cursor;
@@ -256,16 +279,35 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
       readCount += count;
       cursor = result.getNextSequenceToReadFrom().toNumber();
       nextSequence = cursor;
-      for (let i = 0; i < result.size(); i++) {
-        const item = this.#codec.decode(result.get(i));
-        if (!filter || filter(item)) {
-          accepted.pushValue(result.getSequence(i).toNumber(), item);
-        }
-      }
+      this.#accept(result, filter, accepted);
       if (accepted.size >= max) break;
       if (accepted.size >= min && count < wanted) break;
     }
     return new LazyReadResultSet<T>(readCount, nextSequence, accepted);
+  }
+
+  /** Decodes the items of one wire read and appends those `filter` accepts to `accepted`. */
+  #accept(
+    result: HazelcastReadResultSet<unknown>,
+    filter: ReadFilter<T> | null | undefined,
+    accepted: ItemBatch,
+  ): void {
+    const codec = this.#codec;
+    const size = result.size();
+    if (size === 0) return;
+    const first = result.getSequence(0).toNumber();
+    // Sequences only increase, so equal spans mean consecutive ones, as every unfiltered
+    // read returns: the batch then keeps the first sequence instead of one per item.
+    if (!filter && result.getSequence(size - 1).toNumber() === first + size - 1) {
+      const values: unknown[] = [];
+      for (let i = 0; i < size; i++) values.push(codec.readAt(result, i));
+      accepted.pushValues(first, values);
+      return;
+    }
+    for (let i = 0; i < size; i++) {
+      const item = codec.readAt(result, i);
+      if (!filter || filter(item)) accepted.pushValue(result.getSequence(i).toNumber(), item);
+    }
   }
 
   async destroy(): Promise<void> {
@@ -283,29 +325,18 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
   }
 
   /**
-   * One readMany request on the member. A start beyond tailSequence + 1, which the member
-   * rejects, is clamped to tailSequence + 1 as the embedded engine does.
+   * Handles a readMany request's rejection: a start beyond tailSequence + 1, which the member
+   * rejects, returns tailSequence + 1 to read from, as the embedded engine clamps it; any
+   * other failure is thrown, translated.
    */
-  async #readWire(
-    start: number,
-    minCount: number,
-    maxCount: number,
-    signal: AbortSignal | undefined,
-    destroys: number,
-  ): Promise<HazelcastReadResultSet<unknown>> {
-    try {
-      return await this.#wait(signal, destroys, () =>
-        this.#ring.readMany(start, minCount, maxCount),
-      );
-    } catch (error) {
-      if (error instanceof RingcastError) throw error;
-      const operation = `readMany(startSequence=${start})`;
-      const translated = translateError(error, this.#errorContext(operation));
-      if (!(translated instanceof RangeError)) throw translated;
-      const tail = await this.tailSequence();
-      if (start <= tail + 1) throw translated;
-      return this.#readWire(tail + 1, minCount, maxCount, signal, destroys);
-    }
+  async #clampRejected(error: unknown, start: number): Promise<number> {
+    if (error instanceof RingcastError) throw error;
+    const operation = `readMany(startSequence=${start})`;
+    const translated = translateError(error, this.#errorContext(operation));
+    if (!(translated instanceof RangeError)) throw translated;
+    const tail = await this.tailSequence();
+    if (start <= tail + 1) throw translated;
+    return tail + 1;
   }
 
   /**
@@ -346,9 +377,7 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
     // The callbacks are anonymous arrows and a listener object rather than named closures,
     // because a request per read is the hot path and tsx's keepNames adds a call per name.
     return new Promise<R>((resolve, reject) => {
-      const pending = new PendingRequest<R>(resolve, reject, signal);
-      pending.untrack = this.#context.trackWait((error) => pending.fail(error));
-      signal?.addEventListener('abort', pending, { once: true });
+      const pending = new PendingRequest<R>(resolve, reject, signal, this.#context);
       request().then(
         (value) => pending.succeed(value),
         (error: unknown) => pending.fail(error),

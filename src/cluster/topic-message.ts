@@ -12,48 +12,14 @@
  *   publisherAddress  object, the publisher's Address (or null)
  *   payload           the message in Hazelcast's serialized form, written as a byte array
  */
-import type {
-  Client as HazelcastClient,
-  DataInput,
-  DataOutput,
-  IdentifiedDataSerializable,
-} from 'hazelcast-client';
+import type { DataInput, DataOutput, IdentifiedDataSerializable } from 'hazelcast-client';
 
-import { ErrorCode, RingcastError } from '../errors';
 import type { TopicRecord } from '../topic/record';
+import type { Serialization } from './serialization';
 import { toClusterValue } from './values';
 
 export const TOPIC_MESSAGE_FACTORY_ID = -9;
 export const TOPIC_MESSAGE_CLASS_ID = 2;
-
-/** A serialized value as hazelcast-client stores it (its HeapData). */
-interface SerializedData {
-  toBuffer(): Buffer;
-}
-
-/** The part of hazelcast-client's serialization service that topic messages need. */
-export interface Serialization {
-  toData(value: unknown): SerializedData;
-  toObject(data: unknown): unknown;
-}
-
-/**
- * Returns the client's serialization service, which turns a payload into the serialized form
- * a ReliableTopicMessage carries.
- * NOTE: getSerializationService() is internal in hazelcast-client 5.7.0 (its own topic proxy
- * uses it); test/cluster/topic-interop.test.ts fails if a client version changes it.
- */
-export function serializationOf(client: HazelcastClient): Serialization {
-  const internal = client as unknown as { getSerializationService?: () => Serialization };
-  if (typeof internal.getSerializationService !== 'function') {
-    throw new RingcastError(
-      ErrorCode.UNSUPPORTED,
-      'this hazelcast-client has no getSerializationService(), which the cluster backend ' +
-        'needs to write ReliableTopic messages; use hazelcast-client 5.7',
-    );
-  }
-  return internal.getSerializationService();
-}
 
 /** A ReliableTopicMessage as ringcast writes it; hazelcast-client's own class reads it. */
 class OutgoingTopicMessage implements IdentifiedDataSerializable {
@@ -89,18 +55,18 @@ class OutgoingTopicMessage implements IdentifiedDataSerializable {
 }
 
 /**
- * Converts a topic record into the ReliableTopicMessage stored on the cluster. `path` names
- * the record in errors, such as `item` or `items[2]`.
+ * Converts a topic record into the ReliableTopicMessage stored on the cluster. `index` names
+ * the record in errors, as itemPath does: `item` (-1) or `items[2]`.
  * @throws TypeError (code RINGCAST_INVALID_VALUE) for a payload the cluster cannot store
- *   unchanged, named `<path>.payload...`.
+ *   unchanged, named `item.payload...` or `items[2].payload...`.
  */
 export function toTopicMessage(
   record: TopicRecord,
-  path: string,
+  index: number,
   serialization: Serialization,
   publisherAddress: unknown,
 ): IdentifiedDataSerializable {
-  const value = toClusterValue(record.payload, `${path}.payload`);
+  const value = toClusterValue(record.payload, index, '.payload');
   const payload = serialization.toData(value).toBuffer();
   return new OutgoingTopicMessage(record.publishTime, publisherAddress ?? null, payload);
 }

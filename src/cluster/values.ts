@@ -39,6 +39,15 @@ function checkString(path: string, value: string): void {
 }
 
 /**
+ * Returns the path that names an item in errors: `item` for add's (`index` -1), `items[2]`
+ * for the third of addAll's, followed by `suffix`. Built only for an error, so a valid batch
+ * formats no string per item.
+ */
+export function itemPath(index: number, suffix = ''): string {
+  return `${index < 0 ? 'item' : `items[${index}]`}${suffix}`;
+}
+
+/**
  * Returns whether hazelcast-client encodes `value` as the BigInteger it is.
  * NOTE: hazelcast-client 5.7.0 (BigDecimalUtil.bigIntToBuffer) writes -1n as no bytes and
  * drops the sign byte of a negative bigint whose two's complement needs one, so -129n
@@ -83,11 +92,16 @@ function isExactJson(value: unknown, ancestors: object[]): boolean {
   } else {
     const prototype = Object.getPrototypeOf(value);
     exact = prototype === Object.prototype || prototype === null;
-    const keys = exact ? Object.keys(value) : [];
-    for (let i = 0; exact && i < keys.length; i++) {
-      const key = keys[i];
-      exact =
-        isWellFormed(key) && isExactJson((value as Record<string, unknown>)[key], ancestors);
+    // for-in rather than Object.keys, which allocates an array per object. It also visits
+    // enumerable fields inherited from Object.prototype, which can only make this stricter.
+    if (exact) {
+      const fields = value as Record<string, unknown>;
+      for (const key in fields) {
+        if (!isWellFormed(key) || !isExactJson(fields[key], ancestors)) {
+          exact = false;
+          break;
+        }
+      }
     }
   }
   ancestors.pop();
@@ -138,30 +152,40 @@ function checkJson(path: string, value: unknown, depth: number, seen: Set<object
 
 /**
  * Converts an item to the form the official client serializes with Hazelcast's standard
- * serializers.
+ * serializers. `index` and `suffix` name the value in errors, as itemPath does.
  * @throws TypeError (code RINGCAST_INVALID_VALUE) for a value that form would change;
  *   RangeError (code RINGCAST_VALUE_TOO_DEEP) for one nested deeper than 1000 levels.
  */
-export function toClusterValue(item: unknown, path = 'item'): unknown {
+export function toClusterValue(item: unknown, index = -1, suffix = ''): unknown {
   switch (typeof item) {
     case 'string':
-      checkString(path, item);
+      if (!isWellFormed(item)) checkString(itemPath(index, suffix), item);
       return item;
     case 'number':
     case 'boolean':
       return item;
     case 'bigint':
       if (!encodesExactly(item)) {
-        invalidValue(path, item, 'hazelcast-client 5.7.0 would store a different number');
+        invalidValue(
+          itemPath(index, suffix),
+          item,
+          'hazelcast-client 5.7.0 would store a different number',
+        );
       }
       return item;
     case 'object':
       break;
     default:
-      invalidValue(path, item, 'expected a string, number, boolean, bigint, Date or JSON value');
+      invalidValue(
+        itemPath(index, suffix),
+        item,
+        'expected a string, number, boolean, bigint, Date or JSON value',
+      );
   }
   if (item instanceof Date) {
-    if (Number.isNaN(item.getTime())) invalidValue(path, item, 'the Date is invalid');
+    if (Number.isNaN(item.getTime())) {
+      invalidValue(itemPath(index, suffix), item, 'the Date is invalid');
+    }
     return item;
   }
   if (item instanceof Uint8Array) {
@@ -170,8 +194,12 @@ export function toClusterValue(item: unknown, path = 'item'): unknown {
     return Buffer.from(item);
   }
   if (ArrayBuffer.isView(item)) {
-    invalidValue(path, item, 'of binary data only Buffer and Uint8Array are stored');
+    invalidValue(
+      itemPath(index, suffix),
+      item,
+      'of binary data only Buffer and Uint8Array are stored',
+    );
   }
-  if (!isExactJson(item, [])) checkJson(path, item, 0, new Set());
+  if (!isExactJson(item, [])) checkJson(itemPath(index, suffix), item, 0, new Set());
   return new HazelcastJsonValue(JSON.stringify(item));
 }
