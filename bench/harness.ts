@@ -57,6 +57,12 @@ export interface CaseSpec {
   notes?: string[];
   /** Rounds for this case, when it needs fewer than the run's default. */
   rounds?: number;
+  /**
+   * Measures all contenders in one child process per round, in alternating blocks, for
+   * contenders that differ by a few percent on a shared path: two processes differ by more
+   * than that in how their code gets compiled and when they collect garbage.
+   */
+  together?: boolean;
 }
 
 export interface PlanOptions {
@@ -71,6 +77,11 @@ export interface MeasureSpec {
   budget: Budget;
   servers: ServerAddresses;
   quick: boolean;
+  /**
+   * For a case measured together: the ids of the contenders to measure, in the order of
+   * their first block. `contenderId` then lists them for logs.
+   */
+  together?: string[];
   /** The child exits by itself after this long, before the parent would kill it. */
   exitAfterMs?: number;
 }
@@ -83,6 +94,8 @@ export interface Measurement {
   metrics?: Record<string, number>;
   /** process.hrtime of the measured window in microseconds, to cut a CPU profile. */
   windowMicros?: [number, number];
+  /** For a case measured together: each contender's measurement, by contender id. */
+  byContender?: Record<string, Measurement>;
 }
 
 export interface Scenario {
@@ -118,24 +131,36 @@ function nowMs(): number {
 }
 
 /**
- * Measures items/s of `bench`: warms up while it finds how many calls fill one sample,
- * then takes `budget.samples` timed samples. Bounded by count, and by time through the
- * calibration (a sample stops growing once it lasts half its target).
+ * Warms `bench` up while it finds how many calls last `sampleMs`, and returns that count.
+ * Bounded by count, and by time (a run stops growing once it lasts half its target).
  */
-export async function measureThroughput(bench: Bench, budget: Budget): Promise<Measurement> {
+async function calibrate(bench: Bench, warmupMs: number, sampleMs: number): Promise<number> {
   let calls = 1;
   let lastMs = 0;
-  const warmupEnd = nowMs() + budget.warmupMs;
+  const warmupEnd = nowMs() + warmupMs;
   for (let step = 0; step < 60; step++) {
     const start = nowMs();
     await bench.run(calls);
     lastMs = nowMs() - start;
-    const calibrated = lastMs >= budget.sampleMs / 2;
+    const calibrated = lastMs >= sampleMs / 2;
     if (calibrated && nowMs() >= warmupEnd) break;
     if (!calibrated && calls < MAX_CALLS_PER_SAMPLE) calls *= 2;
   }
   const perCallMs = Math.max(lastMs, 1e-6) / calls;
-  calls = Math.max(1, Math.min(MAX_CALLS_PER_SAMPLE, Math.round(budget.sampleMs / perCallMs)));
+  return Math.max(1, Math.min(MAX_CALLS_PER_SAMPLE, Math.round(sampleMs / perCallMs)));
+}
+
+/** Returns CPU time (process.cpuUsage's user + system, in microseconds) per item, in ns. */
+function cpuNsPerItem(cpuMicros: number, items: number): number {
+  return (cpuMicros * 1000) / items;
+}
+
+/**
+ * Measures items/s of `bench`: warms up while it finds how many calls fill one sample,
+ * then takes `budget.samples` timed samples.
+ */
+export async function measureThroughput(bench: Bench, budget: Budget): Promise<Measurement> {
+  const calls = await calibrate(bench, budget.warmupMs, budget.sampleMs);
 
   const samples: number[] = [];
   const windowStart = nowMicros();
@@ -149,16 +174,64 @@ export async function measureThroughput(bench: Bench, budget: Budget): Promise<M
   const cpu = process.cpuUsage(cpuStart);
   const windowEnd = nowMicros();
   await bench.close?.();
-  // The process's CPU time (all its threads) per item: unlike the rate, it does not count
-  // the time spent waiting for a server.
+  // Unlike the rate, the CPU time per item does not count the time spent waiting for a server.
   const items = budget.samples * calls * bench.itemsPerCall;
-  const cpuNsPerItem = ((cpu.user + cpu.system) * 1000) / items;
   return {
     value: median(samples),
     samples,
-    metrics: { cpuNsPerItem },
+    metrics: { cpuNsPerItem: cpuNsPerItem(cpu.user + cpu.system, items) },
     windowMicros: [windowStart, windowEnd],
   };
+}
+
+/** Blocks per contender in a measurement together, per sample of the budget. */
+const BLOCKS_PER_SAMPLE = 4;
+
+/**
+ * Measures several benches in one process: after each warms up, they take turns in blocks
+ * of half a sample, the order reversed every other turn. Each bench's value is the median
+ * of its blocks' items/s, and its CPU time per item is taken over all of its blocks.
+ * NOTE: a block can pay for a garbage collection of the previous block's garbage; the
+ * blocks are long enough for many young-generation collections each, so the share moved
+ * is small, and it moves both ways. A forced collection between blocks costs more: the
+ * collector's background sweeping after it lands in the next block.
+ */
+export async function measureTogether(
+  benches: ReadonlyArray<[id: string, bench: Bench]>,
+  budget: Budget,
+): Promise<Measurement> {
+  const blockMs = budget.sampleMs / 2;
+  const calls: number[] = [];
+  for (const [, bench] of benches) calls.push(await calibrate(bench, budget.warmupMs, blockMs));
+  const samples = benches.map((): number[] => []);
+  const cpuMicros = benches.map(() => 0);
+  const windowStart = nowMicros();
+  for (let block = 0; block < budget.samples * BLOCKS_PER_SAMPLE; block++) {
+    for (let turn = 0; turn < benches.length; turn++) {
+      const index = block % 2 === 0 ? turn : benches.length - 1 - turn;
+      const bench = benches[index][1];
+      const start = nowMs();
+      const cpuStart = process.cpuUsage();
+      await bench.run(calls[index]);
+      const cpu = process.cpuUsage(cpuStart);
+      const elapsedMs = nowMs() - start;
+      cpuMicros[index] += cpu.user + cpu.system;
+      samples[index].push((calls[index] * bench.itemsPerCall * 1000) / Math.max(elapsedMs, 1e-6));
+    }
+  }
+  const windowEnd = nowMicros();
+  const byContender: Record<string, Measurement> = {};
+  for (const [index, [id, bench]] of benches.entries()) {
+    await bench.close?.();
+    const items = samples[index].length * calls[index] * bench.itemsPerCall;
+    byContender[id] = {
+      value: median(samples[index]),
+      samples: samples[index],
+      metrics: { cpuNsPerItem: cpuNsPerItem(cpuMicros[index], items) },
+      windowMicros: [windowStart, windowEnd],
+    };
+  }
+  return { value: NaN, samples: [], byContender, windowMicros: [windowStart, windowEnd] };
 }
 
 // --- statistics ---
@@ -338,6 +411,13 @@ export async function runCase(spec: CaseSpec, options: CaseRunOptions): Promise<
   let loadPeak = loadBefore;
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? results : [...results].reverse();
+    if (spec.together) {
+      await runTogether(spec, order, round, options);
+      const load = os.loadavg()[0];
+      loadPeak = Math.max(loadPeak, load);
+      options.log(`  round ${round + 1}/${rounds} done (load ${load.toFixed(2)})`);
+      continue;
+    }
     for (const result of order) {
       if (result.status !== 'ok') continue;
       const childSpec: MeasureSpec = {
@@ -356,11 +436,7 @@ export async function runCase(spec: CaseSpec, options: CaseRunOptions): Promise<
         options.log(`  ${result.label}: round ${round + 1} failed: ${outcome.error}`);
         continue;
       }
-      const { measurement } = outcome;
-      result.values[round] = measurement.value;
-      for (const [key, value] of Object.entries(measurement.metrics ?? {})) {
-        (result.metrics[key] ??= [])[round] = value;
-      }
+      record(result, round, outcome.measurement);
     }
     const load = os.loadavg()[0];
     loadPeak = Math.max(loadPeak, load);
@@ -389,6 +465,49 @@ export async function runCase(spec: CaseSpec, options: CaseRunOptions): Promise<
     loadPeak,
     wallMs: nowMs() - started,
   };
+}
+
+/** Records one value and its metrics of a contender's round. */
+function record(result: ContenderResult, round: number, measurement: Measurement): void {
+  result.values[round] = measurement.value;
+  for (const [key, value] of Object.entries(measurement.metrics ?? {})) {
+    (result.metrics[key] ??= [])[round] = value;
+  }
+}
+
+/** Runs one round of a case measured together: one child measures `order`'s contenders. */
+async function runTogether(
+  spec: CaseSpec,
+  order: readonly ContenderResult[],
+  round: number,
+  options: CaseRunOptions,
+): Promise<void> {
+  const measured = order.filter((result) => result.status === 'ok');
+  if (measured.length === 0) return;
+  const ids = measured.map((result) => result.id);
+  const outcome = await runWithRetry(
+    {
+      scenario: options.scenario,
+      caseId: spec.id,
+      contenderId: ids.join('+'),
+      together: ids,
+      budget: options.budget,
+      servers: options.servers,
+      quick: options.quick,
+    },
+    options,
+  );
+  for (const result of measured) {
+    const measurement = outcome.ok ? outcome.measurement.byContender?.[result.id] : undefined;
+    if (measurement === undefined) {
+      const error = outcome.ok ? 'the child measured no such contender' : outcome.error;
+      result.values[round] = NaN;
+      result.reason = `round ${round + 1}: ${error}`;
+      options.log(`  ${result.label}: round ${round + 1} failed: ${error}`);
+      continue;
+    }
+    record(result, round, measurement);
+  }
 }
 
 /**

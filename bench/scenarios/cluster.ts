@@ -6,6 +6,7 @@
 import type { Client, Ringbuffer } from '../../src/index';
 import {
   measureThroughput,
+  measureTogether,
   type Bench,
   type CaseSpec,
   type MeasureSpec,
@@ -77,12 +78,12 @@ async function openRingcastCluster(address: ServerAddress, name: string): Promis
   };
 }
 
-async function openContender(spec: MeasureSpec): Promise<ClusterRing> {
+async function openContender(spec: MeasureSpec, contenderId: string): Promise<ClusterRing> {
   const address = serverAddress(spec, 'hazelcast');
-  const name = benchRingName(spec.contenderId);
-  if (spec.contenderId === RINGCAST_CLUSTER.id) return openRingcastCluster(address, name);
-  if (spec.contenderId === HAZELCAST_CLIENT.id) return HazelcastRingPeer.open<Item>(address, name);
-  throw new Error(`unknown contender ${spec.contenderId}`);
+  const name = benchRingName(contenderId);
+  if (contenderId === RINGCAST_CLUSTER.id) return openRingcastCluster(address, name);
+  if (contenderId === HAZELCAST_CLIENT.id) return HazelcastRingPeer.open<Item>(address, name);
+  throw new Error(`unknown contender ${contenderId}`);
 }
 
 /** Returns the operation and the number of calls in flight that a case id names. */
@@ -126,10 +127,10 @@ async function fill(ring: ClusterRing, pool: readonly Item[]): Promise<void> {
   }
 }
 
-async function prepare(spec: MeasureSpec, shape: Shape): Promise<Bench> {
+async function prepare(spec: MeasureSpec, contenderId: string, shape: Shape): Promise<Bench> {
   const { operation, inFlight } = parseCaseId(spec.caseId);
   const pool = makePool(shape);
-  const ring = await openContender(spec);
+  const ring = await openContender(spec, contenderId);
   const close = () => ring.close();
 
   if (operation === 'add') {
@@ -201,6 +202,7 @@ function planCases(options: PlanOptions): CaseSpec[] {
         chart: false,
         contenders: [RINGCAST_CLUSTER, HAZELCAST_CLIENT],
         metrics: { cpuNsPerItem: 'client CPU per item (ns)' },
+        together: true,
       });
     }
   }
@@ -221,9 +223,24 @@ export const scenario: Scenario = {
     'reads from a full ring at start sequences spread over it and reads one field of every ' +
     `item returned. The pipelined cases keep ${PIPELINED_CALLS} calls in flight, each of ` +
     `${PIPELINED_CALLS} lanes awaiting its own calls, so that the clients' processor time ` +
-    'weighs more than the round trip. Each case reports ringcast ÷ the official client.',
+    'weighs more than the round trip. Both clients run in the same process, connected at ' +
+    'once, and take turns in blocks of calls, so that their ratio is not the difference ' +
+    'between two processes. ' +
+    "Each case reports ringcast ÷ the official client, in rate and in the process's CPU " +
+    "time per item over each client's blocks.",
   cases: planCases,
   async measure(spec) {
-    return measureThroughput(await prepare(spec, caseShape(spec)), spec.budget);
+    const shape = caseShape(spec);
+    if (spec.together === undefined) {
+      return measureThroughput(await prepare(spec, spec.contenderId, shape), spec.budget);
+    }
+    const benches: [string, Bench][] = [];
+    try {
+      for (const id of spec.together) benches.push([id, await prepare(spec, id, shape)]);
+    } catch (error) {
+      for (const [, bench] of benches) await bench.close?.();
+      throw error;
+    }
+    return measureTogether(benches, spec.budget);
   },
 };
