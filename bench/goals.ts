@@ -287,17 +287,18 @@ export function evaluateGoals(cases: readonly CaseResult[]): GoalResult[] {
 const CLUSTER_CPU_BOUND = 1.05;
 
 /**
- * Judges the cluster backend's overhead by the client process's CPU time per item, taken
- * per round against the official client's. The rates of both depend mostly on the member,
- * whose timing on a shared machine varies far more than 5% between rounds.
+ * Judges the cluster backend's overhead by the client CPU time per item, taken per round
+ * against the official client's in the same process. The rates of both depend mostly on
+ * the member, whose timing on a shared machine varies far more than 5% between rounds.
  */
 function evaluateClusterGoal(cases: readonly CaseResult[]): GoalResult {
   const base = {
     id: 'cluster-vs-official-client',
     title: 'Cluster backend within 5% of the official client on batch workloads',
     remarks: [
-      'Judged on the client CPU time per item (all threads of the client process, from ' +
-        'process.cpuUsage), as the median over rounds of ringcast ÷ official client, on the ' +
+      'Judged on the client CPU time per item (all threads of the process, from ' +
+        "process.cpuUsage over each client's blocks; both clients run in one process and " +
+        'take turns), as the median over rounds of ringcast ÷ official client, on the ' +
         'addAll and readMany cases, awaited one at a time and pipelined. The rates are in ' +
         'the tables, unjudged, because they follow the member, and so do not isolate the ' +
         "wrapper's cost.",

@@ -29,7 +29,12 @@ import { checkName } from '../validate';
 import { ClusterError } from './errors';
 import { toHazelcastConfig } from './options';
 import { ClusterRingbuffer, type ItemCodec, type TrackedWait } from './ringbuffer';
-import { readResultItem, serializationOf, type Serialization } from './serialization';
+import {
+  readResultItem,
+  serializationOf,
+  TextSerializer,
+  type Serialization,
+} from './serialization';
 import { fromClusterItem, toTopicMessage } from './topic-message';
 import { toClusterValue } from './values';
 
@@ -64,6 +69,8 @@ class ClusterClient implements Client {
   readonly #configs: ConfigRegistry;
   readonly #topicConfigs: TopicConfigRegistry;
   readonly #serialization: Serialization;
+  /** Undefined when the client serializes text other than TextSerializer expects. */
+  readonly #text: TextSerializer | undefined;
   readonly #topics = new Map<string, RingReliableTopic<unknown>>();
   /**
    * This client's waiting reads, by ring name. A name keeps its set until a destroy or the
@@ -85,6 +92,7 @@ class ClusterClient implements Client {
     this.#configs = configs;
     this.#topicConfigs = topicConfigs;
     this.#serialization = serialization;
+    this.#text = TextSerializer.of(serialization);
   }
 
   async getRingbuffer<T = unknown>(
@@ -94,8 +102,11 @@ class ClusterClient implements Client {
     this.#checkActive();
     checkName(name);
     const serialization = this.#serialization;
+    const text = this.#text;
     const codec: ItemCodec<T> = {
-      encode: (item, index) => toClusterValue(item, index),
+      encode: text
+        ? (item, index) => text.serialize(toClusterValue(item, index))
+        : (item, index) => toClusterValue(item, index),
       decode: (value) => fromClusterItem(value, serialization) as T,
       readAt: (result, index) =>
         fromClusterItem(readResultItem(result, index, serialization), serialization) as T,

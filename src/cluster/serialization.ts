@@ -1,7 +1,7 @@
 /**
- * hazelcast-client's serialization service, which the cluster backend uses in two places:
- * to write ReliableTopic messages, whose payload is a serialized value, and to read String
- * and JSON items of a readMany straight from the bytes the member sent.
+ * hazelcast-client's serialization service, which the cluster backend uses to write
+ * ReliableTopic messages, whose payload is a serialized value; and String and JSON values
+ * written and read straight in their serialized form, without the client's serializers.
  *
  * A serialized value (hazelcast-client's HeapData, Java's Data) is a 4-byte partition hash,
  * a 4-byte type id, then what that type's serializer wrote; all big-endian, Hazelcast's
@@ -9,9 +9,10 @@
  * JSON (HazelcastJsonValue) serializers both write a 4-byte length in bytes, then the text
  * in UTF-8.
  */
-import type {
-  Client as HazelcastClient,
-  ReadResultSet as HazelcastReadResultSet,
+import {
+  HazelcastJsonValue,
+  type Client as HazelcastClient,
+  type ReadResultSet as HazelcastReadResultSet,
 } from 'hazelcast-client';
 
 import { ErrorCode, RingcastError } from '../errors';
@@ -85,4 +86,62 @@ export function readResultItem(
     }
   }
   return result.get(index);
+}
+
+/** The constructor of hazelcast-client's serialized form (HeapData). */
+type SerializedDataClass = new (bytes: Buffer) => SerializedData;
+
+/** A probe whose serialized form TextSerializer compares with the client's before use. */
+const PROBE_TEXT = 'ringcast probe é 🌍';
+
+/**
+ * Serializes strings and JSON text as Hazelcast's String and JSON serializers write them,
+ * straight into the client's serialized form, which its proxy sends as it is. That skips
+ * the serializer lookup and the growing output stream of the client's own toData().
+ */
+export class TextSerializer {
+  readonly #DataClass: SerializedDataClass;
+
+  private constructor(DataClass: SerializedDataClass) {
+    this.#DataClass = DataClass;
+  }
+
+  /**
+   * Returns a serializer for `serialization`'s client, or undefined when the client's own
+   * serialized form of a probe string or JSON text differs from this one's: the values then
+   * go through the client's serializers.
+   */
+  static of(serialization: Serialization): TextSerializer | undefined {
+    const reference = serialization.toData(PROBE_TEXT);
+    const DataClass = reference.constructor as SerializedDataClass;
+    if (typeof DataClass !== 'function') return undefined;
+    const serializer = new TextSerializer(DataClass);
+    const json = new HazelcastJsonValue(JSON.stringify({ probe: PROBE_TEXT }));
+    const same = (value: unknown) => {
+      const ours = serializer.serialize(value);
+      return (
+        serialization.isData(ours) &&
+        ours.toBuffer().equals(serialization.toData(value).toBuffer())
+      );
+    };
+    return same(PROBE_TEXT) && same(json) ? serializer : undefined;
+  }
+
+  /** Returns the serialized form of a string or HazelcastJsonValue, else `value` itself. */
+  serialize(value: unknown): unknown {
+    if (typeof value === 'string') return this.#write(STRING_TYPE_ID, value);
+    if (value instanceof HazelcastJsonValue) return this.#write(JSON_TYPE_ID, value.toString());
+    return value;
+  }
+
+  #write(type: number, text: string): SerializedData {
+    const length = Buffer.byteLength(text, 'utf8');
+    const bytes = Buffer.allocUnsafe(TEXT_OFFSET + length);
+    // Partition hash 0, as the client writes it for a value without a partition key.
+    bytes.writeInt32BE(0, 0);
+    bytes.writeInt32BE(type, TYPE_OFFSET);
+    bytes.writeInt32BE(length, LENGTH_OFFSET);
+    bytes.write(text, TEXT_OFFSET, length, 'utf8');
+    return new this.#DataClass(bytes);
+  }
 }

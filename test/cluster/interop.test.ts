@@ -1,16 +1,19 @@
 /**
  * Items that ringcast's cluster backend writes are read back through an independent path:
  * a plain hazelcast-client instance without ringcast, which decodes Hazelcast's standard
- * serialization as the Java and Python clients do.
+ * serialization as the Java and Python clients do; and the String and JSON items that
+ * ringcast serializes and reads itself are compared byte for byte and value for value with
+ * what that client writes and reads.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { Client as HazelcastClient, HazelcastJsonValue } from 'hazelcast-client';
 
+import { serializationOf, TextSerializer } from '../../src/cluster/serialization';
 import { createClient, ErrorCode } from '../../src/index';
-import { clusterOptions, uniqueName, type CodedError } from '../helpers/ring';
 import { ringSuffix } from '../helpers/member';
+import { clusterOptions, uniqueName, type CodedError } from '../helpers/ring';
 
 test('official client reads ringcast items', { timeout: 60_000 }, async (t) => {
   const options = clusterOptions();
@@ -18,7 +21,14 @@ test('official client reads ringcast items', { timeout: 60_000 }, async (t) => {
   t.after(() => client.shutdown());
   const name = uniqueName('interop') + ringSuffix(10, 0, 'BINARY');
   const ring = await client.getRingbuffer<unknown>(name);
-  const items = ['héllo 🌍', 42.5, { id: 7, tags: ['a', 'b'], nested: { ok: true } }, [1, 'x']];
+  const items = [
+    'héllo 🌍',
+    '',
+    'ü'.repeat(40_000),
+    42.5,
+    { id: 7, tags: ['a', 'b'], nested: { ok: true } },
+    [1, 'x'],
+  ];
   const last = await ring.addAll(items);
 
   const plain = await HazelcastClient.newHazelcastClient({
@@ -101,4 +111,35 @@ test('readMany gives what official client reads', { timeout: 60_000 }, async (t)
   assert.deepEqual([...result], expected);
   assert.equal(expected[3], 'ü'.repeat(40_000));
   assert.deepEqual(expected[9], { raw: 'json', n: -0.5 });
+});
+
+test('text serialized as the client serializes it', { timeout: 60_000 }, async (t) => {
+  const options = clusterOptions();
+  const plain = await HazelcastClient.newHazelcastClient({
+    clusterName: options.clusterName,
+    network: { clusterMembers: options.members },
+    properties: { 'hazelcast.logging.level': 'OFF' },
+  });
+  t.after(() => plain.shutdown());
+  const serialization = serializationOf(plain);
+  const text = TextSerializer.of(serialization);
+  assert.ok(text, 'hazelcast-client 5.7 serializes text as TextSerializer expects');
+
+  const values = [
+    '',
+    'a',
+    'héllo 🌍 \u0000 end',
+    'ü'.repeat(40_000),
+    new HazelcastJsonValue('{"id":7,"text":"ß∂ƒ","list":[1,"two",null]}'),
+    new HazelcastJsonValue('[]'),
+  ];
+  for (const value of values) {
+    const ours = text.serialize(value);
+    assert.ok(serialization.isData(ours), `${String(value).slice(0, 20)} is serialized`);
+    assert.deepEqual(ours.toBuffer(), serialization.toData(value).toBuffer());
+  }
+  // Other values are left to the client's serializers.
+  for (const value of [42.5, true, Buffer.from([1]), [1, 2], { a: 1 }]) {
+    assert.equal(text.serialize(value), value);
+  }
 });
