@@ -6,6 +6,7 @@
 import {
   Client as HazelcastClient,
   type ClientConfig,
+  type ReadResultSet as HazelcastReadResultSet,
   type Ringbuffer as HazelcastRing,
 } from 'hazelcast-client';
 
@@ -30,7 +31,7 @@ import { ClusterError } from './errors';
 import { toHazelcastConfig } from './options';
 import { ClusterRingbuffer, type ItemCodec, type TrackedWait } from './ringbuffer';
 import {
-  readResultItem,
+  readResultItems,
   serializationOf,
   TextSerializer,
   type Serialization,
@@ -61,6 +62,14 @@ export async function createClusterClient(options: ClientOptions): Promise<Clien
     throw error;
   }
   return new ClusterClient(client, configs, topicConfigs, serialization);
+}
+
+/** Reads the items of a readMany result, a ReliableTopicMessage as its topic record. */
+function readClusterItems(
+  result: HazelcastReadResultSet<unknown>,
+  serialization: Serialization,
+): unknown[] {
+  return readResultItems(result, serialization, (value) => fromClusterItem(value, serialization));
 }
 
 /** @internal */
@@ -108,8 +117,7 @@ class ClusterClient implements Client {
         ? (item, index) => text.serialize(toClusterValue(item, index))
         : (item, index) => toClusterValue(item, index),
       decode: (value) => fromClusterItem(value, serialization) as T,
-      readAt: (result, index) =>
-        fromClusterItem(readResultItem(result, index, serialization), serialization) as T,
+      readAll: (result) => readClusterItems(result, serialization) as T[],
     };
     const { ring } = await this.#openRing(name, config, codec);
     return ring;
@@ -134,11 +142,7 @@ class ClusterClient implements Client {
     const codec: ItemCodec<TopicRecord> = {
       encode: (record, index) => toTopicMessage(record, index, serialization, publisherAddress),
       decode: (value) => fromClusterItem(value, serialization) as TopicRecord,
-      readAt: (result, index) =>
-        fromClusterItem(
-          readResultItem(result, index, serialization),
-          serialization,
-        ) as TopicRecord,
+      readAll: (result) => readClusterItems(result, serialization) as TopicRecord[],
     };
     const { ring, settings } = await this.#openRing(ringName, this.#configs.lookup(name), codec);
     const raced = this.#topics.get(name);

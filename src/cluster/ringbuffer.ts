@@ -68,8 +68,8 @@ export interface ItemCodec<T> {
   encode(item: T, index: number): unknown;
   /** Converts an item as hazelcast-client deserialized it. */
   decode(value: unknown): T;
-  /** Reads item `index` of a readMany result and converts it. */
-  readAt(result: HazelcastReadResultSet<unknown>, index: number): T;
+  /** Reads and converts the items of a readMany result, in order. */
+  readAll(result: HazelcastReadResultSet<unknown>): T[];
 }
 
 /** A waiting read as the client tracks it: shutdown and destroy reject it through `fail`. */
@@ -292,20 +292,18 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
     filter: ReadFilter<T> | null | undefined,
     accepted: ItemBatch,
   ): void {
-    const codec = this.#codec;
     const size = result.size();
     if (size === 0) return;
+    const values = this.#codec.readAll(result);
     const first = result.getSequence(0).toNumber();
     // Sequences only increase, so equal spans mean consecutive ones, as every unfiltered
     // read returns: the batch then keeps the first sequence instead of one per item.
     if (!filter && result.getSequence(size - 1).toNumber() === first + size - 1) {
-      const values: unknown[] = [];
-      for (let i = 0; i < size; i++) values.push(codec.readAt(result, i));
       accepted.pushValues(first, values);
       return;
     }
     for (let i = 0; i < size; i++) {
-      const item = codec.readAt(result, i);
+      const item = values[i];
       if (!filter || filter(item)) accepted.pushValue(result.getSequence(i).toNumber(), item);
     }
   }

@@ -58,34 +58,45 @@ interface ReadResultItems {
   items?: unknown[];
 }
 
+/** Returned by readText for an item that is not a String or JSON value. */
+const NOT_TEXT = Symbol('not text');
+
+/** Decodes a serialized String or JSON value as Hazelcast's serializers read it. */
+function readText(item: unknown, serialization: Serialization): unknown {
+  if (!serialization.isData(item)) return NOT_TEXT;
+  const bytes = item.toBuffer();
+  if (bytes.length < TEXT_OFFSET) return NOT_TEXT;
+  const type = bytes.readInt32BE(TYPE_OFFSET);
+  if (type !== STRING_TYPE_ID && type !== JSON_TYPE_ID) return NOT_TEXT;
+  const length = bytes.readInt32BE(LENGTH_OFFSET);
+  const end = TEXT_OFFSET + length;
+  if (length < 0 || end > bytes.length) return NOT_TEXT;
+  const text = bytes.toString('utf8', TEXT_OFFSET, end);
+  return type === STRING_TYPE_ID ? text : JSON.parse(text);
+}
+
 /**
- * Returns item `index` of a readMany result. A String or JSON item is decoded here from its
- * serialized bytes, as Hazelcast's String and JSON serializers read them, which skips the
- * serializer lookup and the input stream that hazelcast-client's get() creates per item;
- * any other item comes from get().
+ * Returns the items of a readMany result, in order. String and JSON items are decoded here
+ * from their serialized bytes, which skips the serializer lookup and the input stream that
+ * hazelcast-client's get() creates per item; any other item comes from get() and then goes
+ * through `convert`.
  * NOTE: `items` is internal to hazelcast-client 5.7.0's read result. Without it every item
  * goes through get(), which gives the same values.
  */
-export function readResultItem(
+export function readResultItems(
   result: HazelcastReadResultSet<unknown>,
-  index: number,
   serialization: Serialization,
-): unknown {
-  const item = (result as unknown as ReadResultItems).items?.[index];
-  if (serialization.isData(item)) {
-    const bytes = item.toBuffer();
-    if (bytes.length >= TEXT_OFFSET) {
-      const type = bytes.readInt32BE(TYPE_OFFSET);
-      const length = bytes.readInt32BE(LENGTH_OFFSET);
-      const end = TEXT_OFFSET + length;
-      const text = type === STRING_TYPE_ID || type === JSON_TYPE_ID;
-      if (text && length >= 0 && end <= bytes.length) {
-        const decoded = bytes.toString('utf8', TEXT_OFFSET, end);
-        return type === STRING_TYPE_ID ? decoded : JSON.parse(decoded);
-      }
-    }
+  convert: (value: unknown) => unknown,
+): unknown[] {
+  const size = result.size();
+  const raw = (result as unknown as ReadResultItems).items;
+  const items = Array.isArray(raw) && raw.length === size ? raw : undefined;
+  const values: unknown[] = [];
+  for (let i = 0; i < size; i++) {
+    const text = items === undefined ? NOT_TEXT : readText(items[i], serialization);
+    values.push(text === NOT_TEXT ? convert(result.get(i)) : text);
   }
-  return result.get(index);
+  return values;
 }
 
 /** The constructor of hazelcast-client's serialized form (HeapData). */
