@@ -58,9 +58,9 @@ export interface CaseSpec {
   /** Rounds for this case, when it needs fewer than the run's default. */
   rounds?: number;
   /**
-   * Measures all contenders in one child process per round, in alternating blocks, for
-   * contenders that differ by a few percent on a shared path: two processes differ by more
-   * than that in how their code gets compiled and when they collect garbage.
+   * Measures all contenders in one child process per round, in alternating blocks. This is
+   * for contenders that differ by a few percent on a shared path, because two processes
+   * differ by more than that in how their code gets compiled and when they collect garbage.
    */
   together?: boolean;
 }

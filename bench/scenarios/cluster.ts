@@ -83,7 +83,9 @@ async function openContender(spec: MeasureSpec, contenderId: string): Promise<Cl
   const name = benchRingName(contenderId);
   if (contenderId === RINGCAST_CLUSTER.id) return openRingcastCluster(address, name);
   if (contenderId === HAZELCAST_CLIENT.id) return HazelcastRingPeer.open<Item>(address, name);
-  throw new Error(`unknown contender ${contenderId}`);
+  throw new Error(
+    `unknown contender ${contenderId}; expected ${RINGCAST_CLUSTER.id} or ${HAZELCAST_CLIENT.id}`,
+  );
 }
 
 /** Returns the operation and the number of calls in flight that a case id names. */

@@ -78,7 +78,7 @@ class ClusterClient implements Client {
   readonly #configs: ConfigRegistry;
   readonly #topicConfigs: TopicConfigRegistry;
   readonly #serialization: Serialization;
-  /** Undefined when the client serializes text other than TextSerializer expects. */
+  /** The writer of String and JSON values; undefined when the client's bytes differ. */
   readonly #text: TextSerializer | undefined;
   readonly #topics = new Map<string, RingReliableTopic<unknown>>();
   /**

@@ -1,7 +1,7 @@
 /**
- * hazelcast-client's serialization service, which the cluster backend uses to write
- * ReliableTopic messages, whose payload is a serialized value; and String and JSON values
- * written and read straight in their serialized form, without the client's serializers.
+ * hazelcast-client's serialization service, which the cluster backend uses to write the
+ * payload of ReliableTopic messages. String and JSON values skip it: they are written and
+ * read here in their serialized form.
  *
  * A serialized value (hazelcast-client's HeapData, Java's Data) is a 4-byte partition hash,
  * a 4-byte type id, then what that type's serializer wrote; all big-endian, Hazelcast's

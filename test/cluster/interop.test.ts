@@ -1,9 +1,9 @@
 /**
  * Items that ringcast's cluster backend writes are read back through an independent path:
  * a plain hazelcast-client instance without ringcast, which decodes Hazelcast's standard
- * serialization as the Java and Python clients do; and the String and JSON items that
- * ringcast serializes and reads itself are compared byte for byte and value for value with
- * what that client writes and reads.
+ * serialization as the Java and Python clients do. ringcast writes and reads String and
+ * JSON items itself, so those are compared byte for byte and value for value with what
+ * that client writes and reads.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -75,7 +75,7 @@ test('negative bigints never stored altered', { timeout: 60_000 }, async (t) => 
   assert.deepEqual([...read], stored);
 });
 
-test('readMany gives what official client reads', { timeout: 60_000 }, async (t) => {
+test('readMany matches official client reads', { timeout: 60_000 }, async (t) => {
   const options = clusterOptions();
   const plain = await HazelcastClient.newHazelcastClient({
     clusterName: options.clusterName,
@@ -113,7 +113,7 @@ test('readMany gives what official client reads', { timeout: 60_000 }, async (t)
   assert.deepEqual(expected[9], { raw: 'json', n: -0.5 });
 });
 
-test('text serialized as the client serializes it', { timeout: 60_000 }, async (t) => {
+test('text bytes match client serialization', { timeout: 60_000 }, async (t) => {
   const options = clusterOptions();
   const plain = await HazelcastClient.newHazelcastClient({
     clusterName: options.clusterName,
