@@ -8,11 +8,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { Client as HazelcastClient, HazelcastJsonValue } from 'hazelcast-client';
+import { HazelcastJsonValue } from 'hazelcast-client';
 
 import { serializationOf, TextSerializer } from '../../src/cluster/serialization';
 import { createClient, ErrorCode } from '../../src/index';
 import { ringSuffix } from '../helpers/member';
+import { startOfficialClient } from '../helpers/official';
 import { clusterOptions, uniqueName, type CodedError } from '../helpers/ring';
 
 test('official client reads ringcast items', { timeout: 60_000 }, async (t) => {
@@ -31,12 +32,7 @@ test('official client reads ringcast items', { timeout: 60_000 }, async (t) => {
   ];
   const last = await ring.addAll(items);
 
-  const plain = await HazelcastClient.newHazelcastClient({
-    clusterName: options.clusterName,
-    network: { clusterMembers: options.members },
-    properties: { 'hazelcast.logging.level': 'OFF' },
-  });
-  t.after(() => plain.shutdown());
+  const plain = await startOfficialClient(t);
   const official = await plain.getRingbuffer<unknown>(name);
   assert.equal((await official.tailSequence()).toNumber(), last);
   for (let i = 0; i < items.length; i++) {
@@ -64,12 +60,7 @@ test('negative bigints never stored altered', { timeout: 60_000 }, async (t) => 
 
   // Values the client encodes correctly are stored, and the rest are rejected, never altered.
   assert.deepEqual(stored, [-2n, -128n, -(2n ** 63n), -(2n ** 64n) - 1n]);
-  const plain = await HazelcastClient.newHazelcastClient({
-    clusterName: options.clusterName,
-    network: { clusterMembers: options.members },
-    properties: { 'hazelcast.logging.level': 'OFF' },
-  });
-  t.after(() => plain.shutdown());
+  const plain = await startOfficialClient(t);
   const official = await plain.getRingbuffer<bigint>(name);
   const read = await official.readMany(0, stored.length, stored.length);
   assert.deepEqual([...read], stored);
@@ -77,12 +68,7 @@ test('negative bigints never stored altered', { timeout: 60_000 }, async (t) => 
 
 test('readMany matches official client reads', { timeout: 60_000 }, async (t) => {
   const options = clusterOptions();
-  const plain = await HazelcastClient.newHazelcastClient({
-    clusterName: options.clusterName,
-    network: { clusterMembers: options.members },
-    properties: { 'hazelcast.logging.level': 'OFF' },
-  });
-  t.after(() => plain.shutdown());
+  const plain = await startOfficialClient(t);
   const name = uniqueName('read-back') + ringSuffix(100, 0, 'BINARY');
   const official = await plain.getRingbuffer<unknown>(name);
   // Strings and JSON, which ringcast decodes from their bytes, around other types, which it
@@ -114,13 +100,7 @@ test('readMany matches official client reads', { timeout: 60_000 }, async (t) =>
 });
 
 test('text bytes match client serialization', { timeout: 60_000 }, async (t) => {
-  const options = clusterOptions();
-  const plain = await HazelcastClient.newHazelcastClient({
-    clusterName: options.clusterName,
-    network: { clusterMembers: options.members },
-    properties: { 'hazelcast.logging.level': 'OFF' },
-  });
-  t.after(() => plain.shutdown());
+  const plain = await startOfficialClient(t);
   const serialization = serializationOf(plain);
   const text = TextSerializer.of(serialization);
   assert.ok(text, 'hazelcast-client 5.7 serializes text as TextSerializer expects');

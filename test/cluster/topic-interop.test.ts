@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 
-import { Client as HazelcastClient, type Message as HazelcastMessage } from 'hazelcast-client';
+import type { Message as HazelcastMessage } from 'hazelcast-client';
 
 import { createClient, ErrorCode, TopicOverloadError, TopicOverloadPolicy } from '../../src/index';
 import type { Client } from '../../src/index';
 import { ringSuffix } from '../helpers/member';
+import { startOfficialClient } from '../helpers/official';
 import { clusterOptions, rejectionOf, uniqueName } from '../helpers/ring';
 import { LISTENER_WAIT_MS, RecordingListener } from '../helpers/topic-listener';
 
@@ -25,17 +26,6 @@ const TIMEOUT = { timeout: 60_000 };
 
 async function startRingcast(t: TestContext): Promise<Client> {
   const client = await createClient({ cluster: clusterOptions() });
-  t.after(() => client.shutdown());
-  return client;
-}
-
-async function startOfficial(t: TestContext): Promise<HazelcastClient> {
-  const options = clusterOptions();
-  const client = await HazelcastClient.newHazelcastClient({
-    clusterName: options.clusterName,
-    network: { clusterMembers: options.members },
-    properties: { 'hazelcast.logging.level': 'OFF' },
-  });
   t.after(() => client.shutdown());
   return client;
 }
@@ -76,7 +66,7 @@ class OfficialRecorder {
 test('official publish reaches ringcast listener', TIMEOUT, async (t) => {
   const name = uniqueName('topic-interop');
   const ringcast = await startRingcast(t);
-  const official = await startOfficial(t);
+  const official = await startOfficialClient(t);
   const topic = await ringcast.getReliableTopic<unknown>(name);
   const listener = new RecordingListener<unknown>({ initialSequence: 0 });
   topic.addMessageListener(listener);
@@ -99,7 +89,7 @@ test('official publish reaches ringcast listener', TIMEOUT, async (t) => {
 test('ringcast publish reaches official listener', TIMEOUT, async (t) => {
   const name = uniqueName('topic-interop');
   const ringcast = await startRingcast(t);
-  const official = await startOfficial(t);
+  const official = await startOfficialClient(t);
   const officialTopic = await official.getReliableTopic<unknown>(name);
   const recorder = new OfficialRecorder();
   officialTopic.addMessageListener(recorder.listener);
@@ -141,7 +131,7 @@ test('member deserializes ringcast messages', TIMEOUT, async (t) => {
 
   await listener.waitForMessages(PAYLOADS.length);
   assert.deepEqual(listener.payloads, PAYLOADS);
-  const official = await startOfficial(t);
+  const official = await startOfficialClient(t);
   const ring = await official.getRingbuffer<{ publishTime: { toNumber(): number } }>(
     `_hz_rb_${name}`,
   );
