@@ -260,6 +260,21 @@ describe('abort', { concurrency: true }, () => {
     assertAborted(await rejectionOf(read));
   });
 
+  test('abort in filter rejects read', WAITS, async (t) => {
+    const { ring } = await openRing<string>(t, { capacity: 5 });
+    const controller = new AbortController();
+    await ring.addAll(['a', 'b', 'c']);
+    const abortAtC = (item: string) => {
+      if (item === 'c') controller.abort();
+      return true;
+    };
+
+    // The read examines all three items, then would wait for two more.
+    const read = ring.readMany(0, 5, 5, abortAtC, { signal: controller.signal });
+
+    assertAborted(await rejectionOf(read));
+  });
+
   test('abort reason becomes cause', WAITS, async (t) => {
     const { ring } = await openRing<string>(t, { capacity: 3 });
     const controller = new AbortController();

@@ -279,22 +279,35 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
       readCount += count;
       cursor = result.getNextSequenceToReadFrom().toNumber();
       nextSequence = cursor;
-      this.#accept(result, filter, accepted);
+      this.#accept(result, filter, accepted, cursor);
       if (accepted.size >= max) break;
       if (accepted.size >= min && count < wanted) break;
     }
     return new LazyReadResultSet<T>(readCount, nextSequence, accepted);
   }
 
-  /** Decodes the items of one wire read and appends those `filter` accepts to `accepted`. */
+  /**
+   * Decodes the items of one wire read and appends those `filter` accepts to `accepted`.
+   * `next` is the read's next sequence, which names the read in errors.
+   * @throws ClusterError (code RINGCAST_CLUSTER_ERROR) for an item that does not decode, such
+   *   as JSON text that another client wrote invalid.
+   */
   #accept(
     result: HazelcastReadResultSet<unknown>,
     filter: ReadFilter<T> | null | undefined,
     accepted: ItemBatch,
+    next: number,
   ): void {
     const size = result.size();
     if (size === 0) return;
-    const values = this.#codec.readAll(result);
+    let values: T[];
+    try {
+      values = this.#codec.readAll(result);
+    } catch (error) {
+      const first = result.getSequence(0).toNumber();
+      const operation = `readMany of sequences ${first} to ${next - 1}`;
+      throw translateError(error, this.#errorContext(operation));
+    }
     const first = result.getSequence(0).toNumber();
     // Sequences only increase, so equal spans mean consecutive ones, as every unfiltered
     // read returns: the batch then keeps the first sequence instead of one per item.
@@ -323,9 +336,11 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
   }
 
   /**
-   * Handles a readMany request's rejection: a start beyond tailSequence + 1, which the member
-   * rejects, returns tailSequence + 1 to read from, as the embedded engine clamps it; any
-   * other failure is thrown, translated.
+   * Handles a readMany request's rejection: a start beyond tailSequence + 1 returns
+   * tailSequence + 1 to read from, as the embedded engine clamps it; any other failure is
+   * thrown, translated.
+   * NOTE: 5.7.0 members clamp such a start themselves (and #clampedStart covers the empty
+   * result), so the clamp here serves members that reject it with IllegalArgumentException.
    */
   async #clampRejected(error: unknown, start: number): Promise<number> {
     if (error instanceof RingcastError) throw error;
@@ -372,6 +387,9 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
     if (this.#context.destroyCount() !== destroys) {
       return Promise.reject(new DistributedObjectDestroyedError(this.#name));
     }
+    // The signal may have aborted between two requests of one read, or in its filter, and
+    // then it fires no more events.
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     // The callbacks are anonymous arrows and a listener object rather than named closures,
     // because a request per read is the hot path and tsx's keepNames adds a call per name.
     return new Promise<R>((resolve, reject) => {

@@ -459,6 +459,9 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
    * subscription is not missed.
    */
   #wait<R>(signal: AbortSignal | undefined, read: PreparedRead<R>): Promise<R> {
+    // The signal may have aborted during the first attempt, in a filter, and then it fires
+    // no more events.
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     return new Promise<R>((resolve, reject) => {
       const finish = () => {
         this.#waiters.delete(waiter);

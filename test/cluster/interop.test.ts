@@ -14,7 +14,7 @@ import { serializationOf, TextSerializer } from '../../src/cluster/serialization
 import { createClient, ErrorCode } from '../../src/index';
 import { ringSuffix } from '../helpers/member';
 import { startOfficialClient } from '../helpers/official';
-import { clusterOptions, uniqueName, type CodedError } from '../helpers/ring';
+import { clusterOptions, rejectionOf, uniqueName, type CodedError } from '../helpers/ring';
 
 test('official client reads ringcast items', { timeout: 60_000 }, async (t) => {
   const options = clusterOptions();
@@ -122,4 +122,24 @@ test('text bytes match client serialization', { timeout: 60_000 }, async (t) => 
   for (const value of [42.5, true, Buffer.from([1]), [1, 2], { a: 1 }]) {
     assert.equal(text.serialize(value), value);
   }
+});
+
+test('invalid JSON item rejects coded', { timeout: 60_000 }, async (t) => {
+  const plain = await startOfficialClient(t);
+  const name = uniqueName('bad-json') + ringSuffix(10, 0, 'BINARY');
+  const official = await plain.getRingbuffer<unknown>(name);
+  // Another client can store JSON text that does not parse.
+  await official.addAll([new HazelcastJsonValue('not json'), 'after']);
+
+  const client = await createClient({ cluster: clusterOptions() });
+  t.after(() => client.shutdown());
+  const ring = await client.getRingbuffer<unknown>(name);
+
+  const manyError = (await rejectionOf(ring.readMany(0, 1, 2))) as CodedError;
+  assert.equal(manyError.code, ErrorCode.CLUSTER_ERROR);
+  assert.match(manyError.message, /readMany of sequences 0 to 1/);
+  const oneError = (await rejectionOf(ring.readOne(0))) as CodedError;
+  assert.equal(oneError.code, ErrorCode.CLUSTER_ERROR);
+  // The items after it still read.
+  assert.deepEqual([...(await ring.readMany(1, 1, 1))], ['after']);
 });
