@@ -28,6 +28,14 @@ function outcomeOf(run: () => Buffer): Outcome {
   }
 }
 
+function decodeOutcomeOf(run: () => unknown): { value: unknown } | { error: CodedError } {
+  try {
+    return { value: run() };
+  } catch (error) {
+    return { error: error as CodedError };
+  }
+}
+
 function jsEncode(value: unknown, rootPath = 'item'): Buffer {
   const writer = new ValueWriter();
   writer.write(value, rootPath);
@@ -51,10 +59,14 @@ function assertSameEncoding(value: unknown): void {
 
 /**
  * Asserts that two decoded values are the same: v8.serialize keeps types, property order,
- * holes, -0 and invalid Dates, and the prototypes are compared too.
+ * holes, -0 and invalid Dates, and the prototypes are compared too. It also tells a small
+ * integer stored as a double from one stored as an integer, which no JavaScript code can
+ * see, so different bytes are compared again with deepStrictEqual.
  */
 function assertSameValue(actual: unknown, expected: unknown): void {
-  assert.equal(v8.serialize(actual).toString('hex'), v8.serialize(expected).toString('hex'));
+  if (!v8.serialize(actual).equals(v8.serialize(expected))) {
+    assert.deepStrictEqual(actual, expected);
+  }
   if (typeof expected === 'object' && expected !== null) {
     assert.equal(Object.getPrototypeOf(actual), Object.getPrototypeOf(expected));
   }
@@ -310,11 +322,11 @@ describe('JavaScript decoder', () => {
     });
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 40 }), corrupted), (bytes) => {
-        const native = outcomeOf(() => v8.serialize(binding.decode(bytes, 0, bytes.length)));
-        const js = outcomeOf(() => v8.serialize(decodeValue(bytes, 0, bytes.length)));
-        if ('bytes' in native) {
-          assert.ok('bytes' in js);
-          assert.ok(js.bytes.equals(native.bytes));
+        const native = decodeOutcomeOf(() => binding.decode(bytes, 0, bytes.length));
+        const js = decodeOutcomeOf(() => decodeValue(bytes, 0, bytes.length));
+        if ('value' in native) {
+          assert.ok('value' in js);
+          assertSameValue(js.value, native.value);
           return;
         }
         assert.ok('error' in js);
