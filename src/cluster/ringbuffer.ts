@@ -336,9 +336,9 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
   }
 
   /**
-   * Handles a readMany request's rejection: a start beyond tailSequence + 1 returns
-   * tailSequence + 1 to read from, as the embedded engine clamps it; any other failure is
-   * thrown, translated.
+   * Handles a readMany request's rejection. For a start beyond tailSequence + 1 it returns
+   * tailSequence + 1 to read from, as the embedded engine clamps it. It throws any other
+   * failure, translated.
    * NOTE: 5.7.0 members clamp such a start themselves (and #clampedStart covers the empty
    * result), so the clamp here serves members that reject it with IllegalArgumentException.
    */

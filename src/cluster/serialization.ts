@@ -4,10 +4,10 @@
  * read here in their serialized form.
  *
  * A serialized value (hazelcast-client's HeapData, Java's Data) is a 4-byte partition hash,
- * a 4-byte type id, then what that type's serializer wrote; all big-endian, Hazelcast's
- * default byte order, which ringcast's client configuration keeps. Hazelcast's String and
- * JSON (HazelcastJsonValue) serializers both write a 4-byte length in bytes, then the text
- * in UTF-8.
+ * a 4-byte type id, then what that type's serializer wrote. All of it is big-endian, which
+ * is Hazelcast's default byte order and the one ringcast's client configuration keeps.
+ * Hazelcast's String and JSON (HazelcastJsonValue) serializers both write a 4-byte length
+ * in bytes, then the text in UTF-8.
  */
 import {
   HazelcastJsonValue,
@@ -53,7 +53,7 @@ const TYPE_OFFSET = 4;
 const LENGTH_OFFSET = 8;
 const TEXT_OFFSET = 12;
 
-/** The field of hazelcast-client's read result that holds the items as the member sent them. */
+/** The field of hazelcast-client's read result with the items as the member sent them. */
 interface ReadResultItems {
   items?: unknown[];
 }
@@ -78,7 +78,7 @@ function readText(item: unknown, serialization: Serialization): unknown {
 /**
  * Returns the items of a readMany result, in order. String and JSON items are decoded here
  * from their serialized bytes, which skips the serializer lookup and the input stream that
- * hazelcast-client's get() creates per item; any other item comes from get() and then goes
+ * hazelcast-client's get() creates per item. Any other item comes from get() and then goes
  * through `convert`.
  * NOTE: `items` is internal to hazelcast-client 5.7.0's read result. Without it every item
  * goes through get(), which gives the same values.

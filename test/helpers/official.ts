@@ -5,7 +5,7 @@ import { Client as HazelcastClient } from 'hazelcast-client';
 
 import { clusterOptions } from './ring';
 
-/** Connects a plain hazelcast-client to the test member; the test's end shuts it down. */
+/** Connects a plain hazelcast-client to the test member and shuts it down when the test ends. */
 export async function startOfficialClient(t: TestContext): Promise<HazelcastClient> {
   const options = clusterOptions();
   const client = await HazelcastClient.newHazelcastClient({
