@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { setImmediate } from 'node:timers/promises';
 
 import {
   AbortError,
@@ -273,6 +274,26 @@ describe('abort', { concurrency: true }, () => {
     const read = ring.readMany(0, 5, 5, abortAtC, { signal: controller.signal });
 
     assertAborted(await rejectionOf(read));
+  });
+
+  test('shared signal prints no warning', WAITS, async (t) => {
+    const { ring } = await openRing<string>(t, { capacity: 3 });
+    const controller = new AbortController();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    t.after(() => process.off('warning', onWarning));
+
+    // Node warns past 10 listeners of one event; these reads are 20 on one signal.
+    const reads = Array.from({ length: 20 }, () =>
+      ring.readOne(0, { signal: controller.signal }),
+    );
+    await setImmediate();
+    controller.abort();
+
+    for (const read of reads) assertAborted(await rejectionOf(read));
+    await setImmediate();
+    assert.deepEqual(warnings, []);
   });
 
   test('abort reason becomes cause', WAITS, async (t) => {

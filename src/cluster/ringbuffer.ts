@@ -9,6 +9,7 @@ import {
   type Ringbuffer as HazelcastRing,
 } from 'hazelcast-client';
 
+import { unwatchAbort, watchAbort, type AbortWatcher } from '../abort-watch';
 import {
   AbortError,
   DistributedObjectDestroyedError,
@@ -79,10 +80,10 @@ export interface TrackedWait {
 
 /**
  * A request that may wait on the member. Its reply, an abort of `signal` or a rejection by
- * the client settles it, whichever comes first. It is the signal's abort listener itself,
- * and registers itself with the client, so that a read allocates no closure for either.
+ * the client settles it, whichever comes first. It watches the signal and registers with
+ * the client itself, so that a read allocates no closure for either.
  */
-class PendingRequest<R> implements TrackedWait {
+class PendingRequest<R> implements TrackedWait, AbortWatcher {
   readonly #resolve: (value: R) => void;
   readonly #reject: (error: unknown) => void;
   readonly #signal: AbortSignal | undefined;
@@ -99,7 +100,7 @@ class PendingRequest<R> implements TrackedWait {
     this.#signal = signal;
     this.#context = context;
     context.trackWait(this);
-    signal?.addEventListener('abort', this, { once: true });
+    if (signal !== undefined) watchAbort(signal, this);
   }
 
   succeed(value: R): void {
@@ -112,14 +113,13 @@ class PendingRequest<R> implements TrackedWait {
     this.#reject(error);
   }
 
-  /** Rejects with an AbortError when the signal aborts. */
-  handleEvent(): void {
-    this.fail(new AbortError(this.#signal!.reason));
+  onAbort(reason: unknown): void {
+    this.fail(new AbortError(reason));
   }
 
   #finish(): void {
     this.#context.untrackWait(this);
-    this.#signal?.removeEventListener('abort', this);
+    if (this.#signal !== undefined) unwatchAbort(this.#signal, this);
   }
 }
 

@@ -1,4 +1,5 @@
 /** The embedded backend's Ringbuffer: argument checks, waiting reads and wake-ups. */
+import { unwatchAbort, watchAbort, type AbortWatcher } from '../abort-watch';
 import {
   AbortError,
   DistributedObjectDestroyedError,
@@ -465,7 +466,7 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
     return new Promise<R>((resolve, reject) => {
       const finish = () => {
         this.#waiters.delete(waiter);
-        signal?.removeEventListener('abort', onAbort);
+        if (signal !== undefined) unwatchAbort(signal, watcher);
         if (this.#waiters.size === 0) this.#stopWaiting();
       };
       const waiter: Waiter = {
@@ -488,8 +489,8 @@ export class EmbeddedRingbuffer<T> implements Ringbuffer<T> {
           reject(error);
         },
       };
-      const onAbort = () => waiter.fail(new AbortError(signal!.reason));
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const watcher: AbortWatcher = { onAbort: (reason) => waiter.fail(new AbortError(reason)) };
+      if (signal !== undefined) watchAbort(signal, watcher);
       if (this.#waiters.size === 0) this.#startWaiting();
       this.#waiters.add(waiter);
       waiter.check();
