@@ -1,7 +1,7 @@
 /**
  * One abort listener per AbortSignal for all the reads waiting on it. With a listener per
  * read, more than 10 reads sharing a signal make Node print a MaxListenersExceededWarning,
- * and the library prints nothing of its own.
+ * while the library must print nothing.
  */
 
 /** A waiting read that an abort of its signal rejects. */
@@ -12,7 +12,7 @@ export interface AbortWatcher {
 
 const watchers = new WeakMap<AbortSignal, Set<AbortWatcher>>();
 
-/** The one listener of every watched signal: passes the abort to its watchers. */
+/** Passes a signal's abort to its watchers. It is the one listener of every watched signal. */
 function notifyWatchers(event: Event): void {
   const signal = event.target as AbortSignal;
   const watching = watchers.get(signal);
@@ -32,7 +32,7 @@ export function watchAbort(signal: AbortSignal, watcher: AbortWatcher): void {
   watching.add(watcher);
 }
 
-/** Stops watching; the signal loses its listener with its last watcher. */
+/** Stops watching. The signal loses its listener with its last watcher. */
 export function unwatchAbort(signal: AbortSignal, watcher: AbortWatcher): void {
   const watching = watchers.get(signal);
   if (watching === undefined) return;
