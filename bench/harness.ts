@@ -189,7 +189,7 @@ const BLOCKS_PER_SAMPLE = 4;
 
 /**
  * Measures several benches in one process: after each warms up, they take turns in blocks
- * of half a sample, the order reversed every other turn. Each bench's value is the median
+ * of half a sample, the order reversed every other block. Each bench's value is the median
  * of its blocks' items/s, and its CPU time per item is taken over all of its blocks.
  * NOTE: a block can pay for a garbage collection of the previous block's garbage. The
  * blocks are long enough for many young-generation collections each, so the share moved

@@ -59,9 +59,9 @@ function assertSameEncoding(value: unknown): void {
 
 /**
  * Asserts that two decoded values are the same: v8.serialize keeps types, property order,
- * holes, -0 and invalid Dates, and the prototypes are compared too. It also tells a small
- * integer stored as a double from one stored as an integer, which no JavaScript code can
- * see, so different bytes are compared again with deepStrictEqual.
+ * holes, -0 and invalid Dates, and the prototypes are compared too. It also distinguishes a
+ * small integer stored as a double from one stored as an integer, which no JavaScript code
+ * can see, so different bytes are compared again with deepStrictEqual.
  */
 function assertSameValue(actual: unknown, expected: unknown): void {
   if (!v8.serialize(actual).equals(v8.serialize(expected))) {

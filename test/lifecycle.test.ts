@@ -284,7 +284,7 @@ describe('abort', { concurrency: true }, () => {
     process.on('warning', onWarning);
     t.after(() => process.off('warning', onWarning));
 
-    // Node warns past 10 listeners of one event; these reads are 20 on one signal.
+    // Node warns past 10 listeners of one event, and these are 20 reads on one signal.
     const reads = Array.from({ length: 20 }, () =>
       ring.readOne(0, { signal: controller.signal }),
     );

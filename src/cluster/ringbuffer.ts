@@ -64,7 +64,7 @@ export interface ClusterProxyContext {
 export interface ItemCodec<T> {
   /**
    * Converts a checked (not null) item before it is sent. `index` is its place in addAll's
-   * array, or -1 for add's item; errors name it `items[2]` or `item`.
+   * array, or -1 for add's item, and errors name it `items[2]` or `item`.
    */
   encode(item: T, index: number): unknown;
   /** Converts an item as hazelcast-client deserialized it. */
@@ -310,7 +310,7 @@ export class ClusterRingbuffer<T> implements Ringbuffer<T> {
     }
     const first = result.getSequence(0).toNumber();
     // Sequences only increase, so equal spans mean consecutive ones, as every unfiltered
-    // read returns: the batch then keeps the first sequence instead of one per item.
+    // read returns. The batch then keeps the first sequence instead of one per item.
     if (!filter && result.getSequence(size - 1).toNumber() === first + size - 1) {
       accepted.pushValues(first, values);
       return;

@@ -31,8 +31,8 @@ export interface Serialization {
 
 /**
  * Returns the client's serialization service.
- * NOTE: getSerializationService() is internal in hazelcast-client 5.7.0 (its own topic proxy
- * uses it); test/cluster/topic-interop.test.ts fails if a client version changes it.
+ * NOTE: getSerializationService() is internal in hazelcast-client 5.7.0, where its own topic
+ * proxy uses it. test/cluster/topic-interop.test.ts fails if a client version changes it.
  */
 export function serializationOf(client: HazelcastClient): Serialization {
   const internal = client as unknown as { getSerializationService?: () => Serialization };
@@ -61,7 +61,7 @@ interface ReadResultItems {
 /** Returned by readText for an item that is not a String or JSON value. */
 const NOT_TEXT = Symbol('not text');
 
-/** Decodes a serialized String or JSON value as Hazelcast's serializers read it. */
+/** Decodes a serialized String or JSON value as Hazelcast's serializers read it, else NOT_TEXT. */
 function readText(item: unknown, serialization: Serialization): unknown {
   if (!serialization.isData(item)) return NOT_TEXT;
   const bytes = item.toBuffer();
@@ -119,7 +119,7 @@ export class TextSerializer {
 
   /**
    * Returns a serializer for `serialization`'s client, or undefined when the client's own
-   * serialized form of a probe string or JSON text differs from this one's: the values then
+   * serialized form of a probe string or JSON text differs from this one's. The values then
    * go through the client's serializers.
    */
   static of(serialization: Serialization): TextSerializer | undefined {
